@@ -1,0 +1,75 @@
+# The two commands of the README:  `make run`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The PostgreSQL server of the second test pass (trust auth; a fresh database is
+# created for the run and dropped afterwards).
+TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres install install-test chromium translations vendor clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.runtime
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+install-test: $(VENV)/.dev node_modules/.installed chromium
+
+## Start the app on SQLite with demo data (development mode) on http://$(HOST):$(PORT)/
+run: install
+	CONSULT_ENV=development $(FLASK) init-db
+	CONSULT_ENV=development $(FLASK) seed-demo
+	@echo
+	@echo "  consult is starting: open http://$(HOST):$(PORT)/login and log in with a demo login above."
+	@echo
+	CONSULT_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+## Install everything the tests need and run them all: on SQLite, then on PostgreSQL.
+test: install-test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test pass 1: SQLite"
+	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== test pass 2: PostgreSQL"
+	TEST_DATABASE_URL=$(TEST_POSTGRES) $(PY) -m pytest $(PYTEST_ARGS)
+
+## Re-extract messages and update the fi, sv and en catalogs; compile them.
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project consult --copyright-holder "consult developers" -o consult/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i consult/translations/messages.pot -d consult/translations --no-location --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d consult/translations --statistics
+
+## Copy htmx and hds-core from node_modules into static/vendor (versions in the names).
+vendor: node_modules/.installed
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx-2.0.11.min.js
+	H=node_modules/hds-core/lib; cat $$H/base.min.css \
+	  $$H/components/{container,button,text-input,notification,table,error-summary,fieldset,status-label}/*.min.css \
+	  > static/vendor/hds-core-5.2.2.min.css
+
+clean:
+	rm -rf $(VENV) node_modules

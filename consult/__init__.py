@@ -1,0 +1,155 @@
+"""consult: consultations for multi-professional work ability support teams."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+from flask import Flask, request
+from flask_login import current_user
+
+from consult import config as config_module
+from consult.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure(app, overrides or {})
+
+    from consult import models  # noqa: F401  (every table registered)
+
+    db.init_app(app)
+    _tune_sqlite(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from consult import i18n, navigation, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories="translations")
+    i18n.init_app(app)
+    navigation.init_app(app)
+    security.set_security_headers(app)
+    security.register_error_pages(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from consult.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict) -> None:
+    env = overrides.get("CONSULT_ENV") or config_module.environment()
+    app.config.from_object(config_module.Defaults)
+    app.config["CONSULT_ENV"] = env
+    if env == "development":
+        app.config["SECURE_COOKIES"] = False
+    if env == "testing":
+        app.config["TESTING"] = True
+        app.config["SECURE_COOKIES"] = False
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    app.config.update(overrides)
+    if env == "development" and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    config_module.check_production(app.config)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_uri(
+        app.config.get("DATABASE_URL", ""), app.instance_path
+    )
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options.setdefault("hide_parameters", True)  # values never reach logs
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    secure = app.config["SECURE_COOKIES"]
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-consult_session" if secure else "consult_session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=365),
+    )
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """SQLite: foreign keys on; WAL so that readers never block the one writer, and a
+    busy timeout so that concurrent writers (several gunicorn workers) wait, not fail."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _development_secret(instance_path: str) -> str:
+    """A random secret kept in instance/ so that development logins survive restarts."""
+    path = os.path.join(instance_path, "dev-secret-key")
+    if not os.path.exists(path):
+        with open(path, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def _init_login(app: Flask) -> None:
+    from consult.accounts import sessions
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side rows instead
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @login_manager.request_loader
+    def load_user(_request):
+        row = sessions.current_row()
+        return row.user if row is not None else None
+
+    @app.before_request
+    def load_user_first():
+        # Resolve the session before the view starts its own transaction.
+        if request.endpoint != "static":
+            current_user._get_current_object()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult.accounts.views import bp as accounts_bp
+    from consult.admin.views import bp as admin_bp
+    from consult.home.views import bp as home_bp
+    from consult.pages.views import bp as pages_bp
+
+    for blueprint in (accounts_bp, home_bp, admin_bp, pages_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from consult.accounts import sessions
+
+    @app.context_processor
+    def session_timing():
+        if not current_user.is_authenticated:
+            return {}
+        row = sessions.current_row()
+        if row is None:
+            return {}
+        warn = app.config["SESSION_WARNING_BEFORE"].total_seconds()
+        return {"session_seconds_left": sessions.seconds_left(row),
+                "session_warn_seconds": int(warn)}

@@ -1,0 +1,104 @@
+"""Server-side login sessions (SPEC §9).
+
+The signed cookie holds a random token; its hash names a LoginSession row. Every
+worker checks the row, so logout, deactivation and a password change end the
+session everywhere. Idle (30 min) and absolute (12 h) timeouts are checked here."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from sqlalchemy import delete, select
+
+from consult.accounts.models import LoginSession, User
+from consult.extensions import db
+from consult.timeutil import utcnow
+
+SESSION_KEY = "sid"
+# last_seen_at is written at most this often, not on every request.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user: User) -> LoginSession:
+    """A fresh session: the old cookie's contents (and CSRF token) are dropped."""
+    language = session.get("lang")
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    row = LoginSession(
+        token_hash=_hash(token),
+        user_id=user.id,
+        remote_addr=(request.remote_addr or "")[:64],
+    )
+    db.session.add(row)
+    session[SESSION_KEY] = token
+    if language:
+        session["lang"] = language
+    session.permanent = True
+    return row
+
+
+def end_current() -> None:
+    token = session.get(SESSION_KEY)
+    if token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def end_all_for(user: User) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def current_row() -> LoginSession | None:
+    """The live session row of this request, loaded once."""
+    if "login_session" in g:
+        return g.login_session
+    g.login_session = None
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    if row is None:
+        session.pop(SESSION_KEY, None)
+        g.session_ended = True
+        return None
+    now = utcnow()
+    config = current_app.config
+    expired = (now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]) or (
+        now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+    )
+    if expired or not row.user.is_active:
+        db.session.delete(row)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        g.session_ended = True
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    g.login_session = row
+    return row
+
+
+def touch() -> None:
+    """The user asked to continue: restart the idle clock now."""
+    row = current_row()
+    if row is not None:
+        row.last_seen_at = utcnow()
+
+
+def seconds_left(row: LoginSession) -> int:
+    """Seconds until the idle or absolute timeout, whichever comes first."""
+    config = current_app.config
+    now = utcnow()
+    idle_end = row.last_seen_at + config["SESSION_IDLE_TIMEOUT"]
+    absolute_end = row.created_at + config["SESSION_ABSOLUTE_TIMEOUT"]
+    return max(0, int((min(idle_end, absolute_end) - now).total_seconds()))

@@ -1,0 +1,40 @@
+"""Writing audit events. Callers flush; the view commits (or, for a refusal,
+commits the event alone after rolling its own work back)."""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from consult.audit.models import AuditEvent
+from consult.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: int | None = None,
+    client_id: int | None = None,
+    purpose: str = "",
+    outcome: str = "allowed",
+    recipient: str = "",
+    detail: str = "",
+    user=None,
+) -> AuditEvent:
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+        purpose=purpose,
+        outcome=outcome,
+        recipient=recipient,
+        detail=detail[:200],
+        user_id=user.id if user is not None else None,
+        organisation_id=user.organisation_id if user is not None else None,
+        remote_addr=(request.remote_addr or "")[:64] if has_request_context() else "",
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,92 @@
+"""Configuration defaults. Secrets never live here: they come from instance/config.py
+or the environment (SPEC §9)."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+ENVIRONMENTS = ("production", "development", "testing")
+ENV_KEYS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "MAIL_FROM",
+    "BASE_URL",
+)
+# Values that mean "nobody set a secret" and must never run in production.
+PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
+
+
+class Defaults:
+    CONSULT_ENV = "production"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY = ""
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "fi"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+    LANGUAGES = ("fi", "sv", "en")
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    # The "continue" warning appears this long before the idle timeout.
+    SESSION_WARNING_BEFORE = timedelta(minutes=3)
+    LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    LOGIN_THROTTLE_MAX_FAILURES = 5
+    PASSWORD_MIN_LENGTH = 12
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    MAIL_FROM = "consult@localhost"
+    BASE_URL = "http://127.0.0.1:5000"
+    SECURE_COOKIES = True
+
+
+def environment() -> str:
+    env = os.environ.get("CONSULT_ENV", "production").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(
+            f"CONSULT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
+        )
+    return env
+
+
+def from_environment() -> dict:
+    values: dict = {}
+    for key in ENV_KEYS:
+        if key in os.environ:
+            values[key] = os.environ[key]
+    if "SMTP_PORT" in values:
+        values["SMTP_PORT"] = int(values["SMTP_PORT"])
+    return values
+
+
+def database_uri(url: str, instance_path: str) -> str:
+    """SQLAlchemy URI from DATABASE_URL; SQLite in instance/ when it is unset."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "consult.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def check_production(config) -> None:
+    """Production refuses to start with DEBUG on or without a real secret."""
+    if config["CONSULT_ENV"] != "production":
+        return
+    if config.get("DEBUG"):
+        raise RuntimeError("Refusing to start: DEBUG is on in production.")
+    secret = str(config.get("SECRET_KEY") or "")
+    if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+        raise RuntimeError(
+            "Refusing to start: set SECRET_KEY (at least 32 random characters) "
+            "in the environment or instance/config.py."
+        )

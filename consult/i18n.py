@@ -1,0 +1,85 @@
+"""Language choice and Finnish date conventions (SPEC §6)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, g, has_request_context, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from consult.extensions import db
+from consult.timeutil import to_helsinki
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+
+# `ti 3.3.2026 klo 9.00`, and the same shape in the other languages.
+DATETIME_PATTERNS = {
+    "fi": "EEE d.M.yyyy 'klo' H.mm",
+    "sv": "EEE d.M.yyyy 'kl.' H.mm",
+    "en": "EEE d.M.yyyy 'at' H.mm",
+}
+DATE_PATTERNS = {"fi": "EEE d.M.yyyy", "sv": "EEE d.M.yyyy", "en": "EEE d.M.yyyy"}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # the command line speaks English
+    languages = current_app.config["LANGUAGES"]
+    choice = g.get("lang_choice")
+    if choice:
+        return choice
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def apply_language_choice() -> None:
+    """`?lang=xx` switches the language; the choice sticks on the user or a cookie."""
+    choice = request.args.get("lang", "").strip().lower()
+    if choice not in current_app.config["LANGUAGES"]:
+        return
+    g.lang_choice = choice
+    if current_user.is_authenticated and current_user.language != choice:
+        current_user.language = choice
+        db.session.commit()
+
+
+def remember_language_choice(response):
+    choice = g.get("lang_choice")
+    if choice:
+        response.set_cookie(
+            LANG_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax",
+            secure=current_app.config["SECURE_COOKIES"], httponly=True,
+        )
+    return response
+
+
+def current_language() -> str:
+    return str(get_locale() or "fi")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_helsinki(value)
+    pattern = DATETIME_PATTERNS.get(current_language(), DATETIME_PATTERNS["fi"])
+    return format_datetime(local.replace(tzinfo=None), pattern, rebase=False)
+
+
+def fmt_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, DATE_PATTERNS.get(current_language(), DATE_PATTERNS["fi"]))
+
+
+def init_app(app) -> None:
+    app.before_request(apply_language_choice)
+    app.after_request(remember_language_choice)
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["date"] = fmt_date
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language

@@ -1,0 +1,4 @@
+"""Every model, imported in one place so that Alembic and the tests see them all."""
+from consult.accounts.models import LoginAttempt, LoginSession, User, UserRole  # noqa: F401
+from consult.audit.models import AuditEvent  # noqa: F401
+from consult.organisations.models import Organisation, Team, TeamMembership  # noqa: F401

@@ -1,0 +1,25 @@
+"""The main navigation: one entry per page a role uses. Later capabilities add theirs."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, roles that see it); None means every logged-in user.
+ENTRIES = [
+    ("home.my_work", _l("My work"), None),
+    ("admin.index", _l("Administration"), ("admin",)),
+]
+
+
+def main_navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, label)
+        for endpoint, label, roles in ENTRIES
+        if roles is None or current_user.has_role(*roles)
+    ]
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["main_navigation"] = main_navigation

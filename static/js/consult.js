@@ -1,0 +1,42 @@
+// consult: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Session timeout warning (SPEC §6): shown before the idle timeout, with a way to continue.
+  function sessionWarning() {
+    var body = document.body;
+    var left = parseInt(body.getAttribute("data-session-seconds-left"), 10);
+    var warnBefore = parseInt(body.getAttribute("data-session-warn-seconds"), 10);
+    var box = document.getElementById("session-warning");
+    if (isNaN(left) || isNaN(warnBefore) || !box) { return; }
+    var warnTimer = null;
+    var endTimer = null;
+
+    function schedule(secondsLeft) {
+      clearTimeout(warnTimer);
+      clearTimeout(endTimer);
+      box.hidden = true;
+      warnTimer = setTimeout(show, Math.max(0, secondsLeft - warnBefore) * 1000);
+      endTimer = setTimeout(ended, secondsLeft * 1000);
+    }
+    function show() {
+      box.hidden = false;
+      var button = box.querySelector("button");
+      if (button) { button.focus(); }
+    }
+    function ended() {
+      var text = document.getElementById("session-warning-text");
+      text.textContent = text.getAttribute("data-ended-text");
+      box.querySelector("form").hidden = true;
+      box.querySelector(".session-warning__login").hidden = false;
+      box.hidden = false;
+    }
+    // Any successful request to the server restarts the idle clock.
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.successful) { schedule(left); }
+    });
+    schedule(left);
+  }
+
+  document.addEventListener("DOMContentLoaded", sessionWarning);
+})();

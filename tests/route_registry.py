@@ -1,0 +1,157 @@
+"""Every route of the app, with a way to build a valid object for it.
+
+test_routes.py walks `app.url_map`: a route missing here fails. For each route a
+builder makes the world one request needs: the URL values, a user who may use the page
+and is in the object's scope (the owner), a user with the page's role but outside the
+object's scope (the outsider), a user none of whose roles may use the page, and valid
+form data for POST. Later capabilities add their routes here; the PUBLIC list does not
+grow except for the routes SPEC §8 names as public."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from consult.accounts.models import User
+from tests import factories
+
+# Answer anonymous users. Exactly these, and nothing else.
+PUBLIC = {
+    "accounts.login",
+    "accounts.logout",
+    "pages.healthz",
+    "pages.accessibility",
+    "static",
+}
+
+
+@dataclass
+class World:
+    owner: User
+    values: dict = field(default_factory=dict)
+    # Has the page's role but the object is outside their scope; None only where the
+    # object is deployment-wide for that role (`why_no_outsider` says so).
+    outsider: User | None = None
+    why_no_outsider: str = ""
+    # None of whose roles may use the page; None only where every role may.
+    wrong_role: User | None = None
+    form: dict = field(default_factory=dict)
+    # The value of an id to try for "403 whatever the id".
+    missing_values: dict = field(default_factory=dict)
+
+
+BUILDERS: dict[str, Callable[[], World]] = {}
+
+
+def route(*endpoints: str):
+    def register(builder: Callable[[], World]):
+        for endpoint in endpoints:
+            assert endpoint not in BUILDERS, endpoint
+            BUILDERS[endpoint] = builder
+        return builder
+
+    return register
+
+
+ADMIN_WIDE = "an administrator administers the whole deployment"
+
+
+def _admin_world(values=None, form=None, missing=None) -> World:
+    return World(
+        owner=factories.create_user("admin"),
+        wrong_role=factories.create_user("referrer", "coordinator", "member", "physician",
+                                         "manager"),
+        values=values or {},
+        why_no_outsider=ADMIN_WIDE,
+        form=form or {},
+        missing_values=missing or {},
+    )
+
+
+@route("home.my_work", "accounts.profile", "accounts.continue_session")
+def any_logged_in_user() -> World:
+    return World(owner=factories.create_user("referrer"))
+
+
+@route("accounts.change_language")
+def language_change() -> World:
+    return World(owner=factories.create_user("member"), form={"language": "sv"})
+
+
+@route("accounts.change_password")
+def password_change() -> World:
+    return World(owner=factories.create_user("member"), form={
+        "current_password": factories.PASSWORD,
+        "new_password": "A-brand-new-passphrase-42",
+        "confirm": "A-brand-new-passphrase-42",
+    })
+
+
+@route("admin.index", "admin.organisations_list", "admin.teams_list", "admin.users_list")
+def admin_pages() -> World:
+    return _admin_world()
+
+
+@route("admin.organisation_new")
+def organisation_new() -> World:
+    return _admin_world(form={"name": "Uusi järjestö ry", "kind": "ngo", "region": "Pirkanmaa"})
+
+
+@route("admin.organisation_edit")
+def organisation_edit() -> World:
+    org = factories.create_organisation()
+    return _admin_world(values={"org_id": org.id}, missing={"org_id": 999999},
+                        form={"name": "Renamed", "kind": "kela", "region": "Uusimaa"})
+
+
+@route("admin.team_new")
+def team_new() -> World:
+    world = _admin_world()
+    world.form = {
+        "name": "Uusi tiimi", "host_organisation_id": world.owner.organisation_id,
+        "region": "Pirkanmaa", "physician_id": 0, "meeting_weekday": 2,
+        "meeting_time": "09:00", "meeting_minutes": 120, "minutes_per_case": 30,
+    }
+    return world
+
+
+@route("admin.team_edit", "admin.team_member_add")
+def team_edit() -> World:
+    team = factories.create_team()
+    coordinator = factories.create_user("coordinator")
+    world = _admin_world(values={"team_id": team.id}, missing={"team_id": 999999})
+    world.form = {
+        "name": team.name, "host_organisation_id": team.host_organisation_id,
+        "region": "Pirkanmaa", "physician_id": 0, "meeting_weekday": 3,
+        "meeting_time": "10:00", "meeting_minutes": 90, "minutes_per_case": 20,
+        "user_id": coordinator.id, "role": "coordinator",
+    }
+    return world
+
+
+@route("admin.team_member_remove")
+def team_member_remove() -> World:
+    member = factories.create_user("member")
+    team = factories.create_team(members=[member])
+    membership = team.memberships[0]
+    return _admin_world(values={"team_id": team.id, "membership_id": membership.id},
+                        missing={"team_id": 999999, "membership_id": 999999})
+
+
+@route("admin.user_new")
+def user_new() -> World:
+    world = _admin_world()
+    world.form = {"name": "Uusi Käyttäjä", "email": "new.user@example.fi",
+                  "organisation_id": world.owner.organisation_id, "roles": ["referrer"],
+                  "language": "fi", "password": "Long-enough-passphrase-7"}
+    return world
+
+
+@route("admin.user_edit", "admin.user_password", "admin.user_deactivate",
+       "admin.user_activate")
+def user_edit() -> World:
+    user = factories.create_user("referrer")
+    return _admin_world(
+        values={"user_id": user.id}, missing={"user_id": 999999},
+        form={"name": user.name, "email": user.email, "organisation_id": user.organisation_id,
+              "roles": ["referrer", "member"], "language": "en",
+              "password": "Another-long-passphrase-8"})

@@ -1,0 +1,158 @@
+"""The command line of SPEC §9: scriptable, non-zero exit and a clear message on bad
+input, idempotent demo data."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from consult.accounts.models import User
+from consult.demo import DEMO_PASSWORD, PEOPLE
+from consult.extensions import db
+from consult.organisations.models import Organisation, Team
+from tests import factories
+
+GOOD_PASSWORD = "Pitkä-ja-hyvä-salasana-1\n"
+
+
+def test_orgs_create_and_list(runner):
+    result = runner.invoke(args=["orgs", "create", "--name", "Kela, Pirkanmaa",
+                                 "--kind", "kela", "--region", "Pirkanmaa"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(args=["orgs", "list"])
+    assert "Kela, Pirkanmaa\tkela\tPirkanmaa" in listed.output
+
+
+def test_orgs_create_refuses_an_unknown_kind(runner):
+    result = runner.invoke(args=["orgs", "create", "--name", "X", "--kind", "bank",
+                                 "--region", "R"])
+    assert result.exit_code != 0
+    assert "bank" in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def test_orgs_create_refuses_a_duplicate_name(runner):
+    factories.create_organisation("Ohjaamo Tampere")
+    db.session.commit()
+    result = runner.invoke(args=["orgs", "create", "--name", "Ohjaamo Tampere",
+                                 "--kind", "ohjaamo", "--region", "Pirkanmaa"])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_teams_create_and_list(runner):
+    factories.create_organisation("Hyvinvointialue", kind="health_services")
+    db.session.commit()
+    result = runner.invoke(args=["teams", "create", "--name", "Tiimi", "--org", "Hyvinvointialue"])
+    assert result.exit_code == 0, result.output
+    team = db.session.scalar(select(Team))
+    assert team.region == "Pirkanmaa"  # from the host organisation
+    assert "Tiimi\tHyvinvointialue" in runner.invoke(args=["teams", "list"]).output
+
+
+def test_teams_create_refuses_an_unknown_organisation(runner):
+    result = runner.invoke(args=["teams", "create", "--name", "Tiimi", "--org", "Nowhere"])
+    assert result.exit_code == 1
+    assert "Unknown organisation: Nowhere" in result.output
+
+
+def test_users_create_with_roles_and_team(runner):
+    org = factories.create_organisation("Hyvinvointialue")
+    team = factories.create_team("Tiimi", host=org)
+    db.session.commit()
+    result = runner.invoke(
+        args=["users", "create", "--email", "Koordinaattori@Example.fi", "--name", "Kaisa K",
+              "--org", "Hyvinvointialue", "--role", "coordinator", "--role", "member",
+              "--team", "Tiimi", "--password-stdin"],
+        input=GOOD_PASSWORD)
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "koordinaattori@example.fi"))
+    assert user.roles == {"coordinator", "member"}
+    db.session.refresh(team)
+    assert {m.role for m in team.memberships if m.user_id == user.id} == {"coordinator", "member"}
+    listed = runner.invoke(args=["users", "list"]).output
+    assert "Kaisa K\tkoordinaattori@example.fi\tHyvinvointialue\tcoordinator,member" in listed
+
+
+def test_users_create_as_physician_joins_the_team_as_its_physician(runner):
+    org = factories.create_organisation("Työterveys")
+    team = factories.create_team("Tiimi", host=org)
+    db.session.commit()
+    result = runner.invoke(
+        args=["users", "create", "--email", "doc@example.fi", "--name", "Liisa L",
+              "--org", str(org.id), "--role", "physician", "--team", str(team.id),
+              "--password-stdin"], input=GOOD_PASSWORD)
+    assert result.exit_code == 0, result.output
+    db.session.refresh(team)
+    assert team.physician.email == "doc@example.fi"
+
+
+def invoke_create(runner, *extra, email="new@example.fi", password=GOOD_PASSWORD, org="Org"):
+    return runner.invoke(
+        args=["users", "create", "--email", email, "--name", "N N", "--org", org,
+              "--role", "referrer", *extra, "--password-stdin"], input=password)
+
+
+def test_users_create_refuses_bad_input_with_a_clear_message(runner):
+    factories.create_organisation("Org")
+    factories.create_user("referrer", email="taken@example.fi")
+    db.session.commit()
+    cases = [
+        (invoke_create(runner, org="Missing"), "Unknown organisation: Missing"),
+        (invoke_create(runner, email="taken@example.fi"), "already exists"),
+        (invoke_create(runner, password="short\n"), "at least 12 characters"),
+        (invoke_create(runner, password="password1234\n"), "too common"),
+        (invoke_create(runner, "--team", "Nope"), "Unknown team: Nope"),
+        (invoke_create(runner, "--role", "wizard"), "wizard"),
+    ]
+    for result, message in cases:
+        assert result.exit_code != 0, message
+        assert message in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_team_option_needs_a_team_role(runner):
+    factories.create_organisation("Org")
+    factories.create_team("Tiimi")
+    db.session.commit()
+    result = invoke_create(runner, "--team", "Tiimi")
+    assert result.exit_code == 1
+    assert "--team needs the role coordinator, member or physician" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = [db.session.scalar(select(func.count(m.id))) for m in (User, Organisation, Team)]
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert [db.session.scalar(select(func.count(m.id))) for m in (User, Organisation, Team)] == counts
+    assert DEMO_PASSWORD in first.output
+    for email, *_ in PEOPLE:
+        assert email in first.output
+
+
+def test_seed_demo_builds_the_region_the_issue_describes(runner):
+    runner.invoke(args=["seed-demo"])
+    team = db.session.scalar(select(Team))
+    assert len(team.coordinators) == 2
+    assert team.physician is not None
+    assert len(team.participating_organisations()) >= 3
+    roles = set().union(*(u.roles for u in db.session.scalars(select(User))))
+    assert roles == {"referrer", "coordinator", "member", "physician", "manager", "admin"}
+    referrer_orgs = {u.organisation_id for u in db.session.scalars(select(User))
+                     if "referrer" in u.roles}
+    assert len(referrer_orgs) == 3
+    kinds = {o.kind for o in db.session.scalars(select(Organisation))}
+    assert len(kinds) >= 5
+
+
+def test_demo_logins_work(runner, client, auth):
+    runner.invoke(args=["seed-demo"])
+    response = auth.login("coordinator@example.fi", DEMO_PASSWORD)
+    assert response.location == "/"
+
+
+def test_init_db_is_safe_to_run_again(runner):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
