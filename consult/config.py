@@ -39,6 +39,8 @@ class Defaults:
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
     LOGIN_THROTTLE_MAX_FAILURES = 5
     PASSWORD_MIN_LENGTH = 12
+    # werkzeug's scrypt (N=2**15, r=8, p=1). The tests lower the cost, never production.
+    PASSWORD_HASH_METHOD = "scrypt"
     SMTP_HOST = ""
     SMTP_PORT = 25
     SMTP_USER = ""

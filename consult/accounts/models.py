@@ -26,7 +26,8 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation] = relationship()
+    # Shown wherever a user is (the header names the user's organisation).
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -53,9 +53,9 @@ class Team(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     host_organisation: Mapped[Organisation] = relationship()
-    physician: Mapped["User | None"] = relationship()  # noqa: F821
+    physician: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
     memberships: Mapped[list["TeamMembership"]] = relationship(
-        back_populates="team", cascade="all, delete-orphan"
+        back_populates="team", cascade="all, delete-orphan", lazy="selectin"
     )
 
     def users_in_role(self, role: str) -> list:
@@ -93,4 +93,4 @@ class TeamMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="memberships", lazy="joined")  # noqa: F821
