@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from consult.accounts.passwords import password_problem
 
 
 class BaseForm(FlaskForm):
@@ -24,3 +27,16 @@ def choices(pairs) -> list:
     from wtforms import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class StrongPassword:
+    """The password policy of SPEC §9. The person's own name and e-mail come from the
+    form's `user` (an existing account) or from its name and email fields (a new one)."""
+
+    def __call__(self, form, field):
+        user = getattr(form, "user", None)
+        email = user.email if user is not None else (form.email.data or "")
+        name = user.name if user is not None else (form.name.data or "")
+        problem = password_problem(field.data or "", email=email, name=name)
+        if problem:
+            raise ValidationError(str(problem))

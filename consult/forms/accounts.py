@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms.validators import DataRequired, EqualTo
 
-from consult.forms import BaseForm, choices
+from consult.forms import BaseForm, StrongPassword, choices
 from consult.forms.admin import LANGUAGES
 
 
@@ -25,7 +25,7 @@ class PasswordChangeForm(BaseForm):
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired()],
+        _l("New password"), validators=[DataRequired(), StrongPassword()],
         description=_l("At least 12 characters; not a common password."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -38,10 +38,3 @@ class PasswordChangeForm(BaseForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-
-    def validate_new_password(self, field):
-        from consult.accounts.passwords import password_problem
-
-        problem = password_problem(field.data or "", email=self.user.email, name=self.user.name)
-        if problem:
-            raise ValidationError(str(problem))
