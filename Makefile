@@ -61,7 +61,7 @@ test-postgres:
 translations: $(VENV)/.runtime
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project consult --copyright-holder "consult developers" -o consult/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i consult/translations/messages.pot -d consult/translations --no-location --ignore-obsolete
+	$(VENV)/bin/pybabel update -i consult/translations/messages.pot -d consult/translations --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d consult/translations --statistics
 
 ## Copy htmx and hds-core from node_modules into static/vendor (versions in the names).

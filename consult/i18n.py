@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
@@ -58,6 +59,13 @@ def remember_language_choice(response):
     return response
 
 
+def url_in_language(code: str) -> str:
+    """This page in another language: the query string kept, only `lang` replaced."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
 def current_language() -> str:
     return str(get_locale() or "fi")
 
@@ -83,3 +91,4 @@ def init_app(app) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["url_in_language"] = url_in_language

@@ -65,3 +65,8 @@ def test_committed_compiled_catalog_matches_its_po_file(language):
     with open(folder / "messages.mo", "rb") as handle:
         compiled = {m.id: m.string for m in read_mo(BytesIO(handle.read())) if m.id}
     assert compiled == source, "run `make translations` and commit the .mo files"
+
+
+def test_language_links_keep_the_rest_of_the_query(client):
+    page = client.get("/login?next=%2Fadmin%2F&lang=en").text
+    assert 'href="/login?next=%2Fadmin%2F&amp;lang=fi"' in page

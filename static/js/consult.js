@@ -17,7 +17,7 @@
       clearTimeout(endTimer);
       box.hidden = true;
       warnTimer = setTimeout(show, Math.max(0, secondsLeft - warnBefore) * 1000);
-      endTimer = setTimeout(ended, secondsLeft * 1000);
+      endTimer = setTimeout(ended, (secondsLeft + 1) * 1000);  // the server counts whole seconds
     }
     function show() {
       box.hidden = false;

@@ -1,0 +1,127 @@
+"""Browser fixtures: Debian's chromium through pytest-playwright, a live server for the
+`app` fixture's app, logging in through the UI, and the axe-core check (SPEC §6)."""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from consult.demo import DEMO_PASSWORD, seed
+from consult.extensions import db
+
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium (`playwright install` cannot download browsers here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No fixed base URL: every test gets its own live server (this also replaces
+    pytest-playwright's own `base_url`, which pytest 9 warns about)."""
+    return None
+
+
+@pytest.fixture
+def live_server(app):
+    """Serves the `app` fixture's app on a free local port; yields its base URL.
+
+    Seed data inside the test (the app context is the test's) and commit before the
+    browser visits. The server stops before the `app` fixture empties the tables."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def demo_world(app):
+    """The demo world of `seed-demo`, committed so that the live server sees it."""
+    people = seed()
+    db.session.commit()
+    return people
+
+
+def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Logs in through the English login form, as a user would: fields found by label."""
+    page.goto(f"{base_url}/login?lang=en")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in", exact=True).click()
+
+
+@lru_cache(maxsize=1)
+def axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def inject_axe(page) -> None:
+    """Loads axe-core into the page with the page's CSP still on.
+
+    `page.add_script_tag(content=…)` adds an inline <script>, which the CSP (no
+    'unsafe-inline') blocks. `page.evaluate` runs through the DevTools protocol, which
+    CSP does not govern, so the library's source is evaluated there instead."""
+    if page.evaluate("() => typeof window.axe !== 'undefined'"):
+        return
+    page.evaluate(axe_source())
+    assert page.evaluate("() => typeof window.axe === 'object' && typeof window.axe.run === 'function'"), (
+        "axe-core did not load into the page"
+    )
+
+
+def axe_violations(page) -> list[dict]:
+    inject_axe(page)
+    return page.evaluate(
+        """async (tags) => {
+            const results = await window.axe.run(document, {
+                runOnly: {type: 'tag', values: tags},
+                resultTypes: ['violations'],
+            });
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def assert_no_axe_violations(page) -> None:
+    """Fails listing every WCAG 2.0/2.1 A and AA violation axe-core finds on the page."""
+    violations = axe_violations(page)
+    if not violations:
+        return
+    lines = [f"axe-core found {len(violations)} violation(s) on {page.url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = (node["summary"] or "").replace("\n", " ")
+            lines.append(f"    {target}: {summary}")
+    pytest.fail("\n".join(lines), pytrace=False)
