@@ -44,6 +44,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from consult.cli import register_cli
 
     register_cli(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
 
 

@@ -15,6 +15,7 @@ ENV_KEYS = (
     "SMTP_PASSWORD",
     "MAIL_FROM",
     "BASE_URL",
+    "TRUSTED_PROXIES",
 )
 # Values that mean "nobody set a secret" and must never run in production.
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
@@ -48,6 +49,10 @@ class Defaults:
     MAIL_FROM = "consult@localhost"
     BASE_URL = "http://127.0.0.1:5000"
     SECURE_COOKIES = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0 trusts
+    # none: behind a proxy set it, or every user shares the proxy's address (and its
+    # login throttle).
+    TRUSTED_PROXIES = 0
 
 
 def environment() -> str:
@@ -64,8 +69,9 @@ def from_environment() -> dict:
     for key in ENV_KEYS:
         if key in os.environ:
             values[key] = os.environ[key]
-    if "SMTP_PORT" in values:
-        values["SMTP_PORT"] = int(values["SMTP_PORT"])
+    for key in ("SMTP_PORT", "TRUSTED_PROXIES"):
+        if key in values:
+            values[key] = int(values[key])
     return values
 
 

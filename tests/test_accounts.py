@@ -292,3 +292,33 @@ def test_language_cookie_before_login_is_kept_after_login(client, auth):
 
 def test_finnish_is_the_default_language(client):
     assert '<html lang="fi">' in client.get("/login").text
+
+
+def test_failures_for_other_accounts_from_other_addresses_do_not_add_up(client, auth):
+    user, other = factories.create_user("referrer"), factories.create_user("referrer")
+    db.session.commit()
+    for _ in range(3):  # this account, from somewhere else
+        client.post("/login", data={"email": user.email, "password": "x" * 12,
+                                    "csrf_token": auth.csrf("/login")},
+                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    failed_logins(auth, other, 2)  # another account, from this address
+    assert auth.login(user).location == "/"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(database_url):
+    from tests.conftest import Auth, empty_all_tables
+
+    app = make_app(database_url, TRUSTED_PROXIES=1)
+    with app.app_context():
+        users = [factories.create_user("referrer") for _ in range(6)]
+        db.session.commit()
+        try:
+            one, two = app.test_client(), app.test_client()
+            for user in users[:5]:
+                Auth(one).login(user, "Not-the-password-1",
+                                headers={"X-Forwarded-For": "192.0.2.10"})
+            # Another person behind the same proxy is not locked out by the first.
+            assert Auth(two).login(users[5], headers={"X-Forwarded-For": "192.0.2.20"}).location == "/"
+            assert Auth(one).login(users[5], headers={"X-Forwarded-For": "192.0.2.10"}).status_code == 429
+        finally:
+            empty_all_tables()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from consult.accounts import sessions
 from consult.accounts.models import ROLES, LoginAttempt, User, UserRole
@@ -31,13 +31,16 @@ def normalise_email(email: str) -> str:
 
 
 def _recent_failures(email: str, remote_addr: str) -> int:
+    """Failures within the window for this account or from this address, whichever
+    is higher: either alone reaching the limit refuses the next attempt."""
     since = utcnow() - current_app.config["LOGIN_THROTTLE_WINDOW"]
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.attempted_at >= since,
-            or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
-        )
-    ) or 0
+    recent = LoginAttempt.attempted_at >= since
+    by_account = select(func.count(LoginAttempt.id)).where(recent, LoginAttempt.email == email)
+    by_address = select(func.count(LoginAttempt.id)).where(
+        recent, LoginAttempt.remote_addr == remote_addr)
+    counts = db.session.execute(
+        select(by_account.scalar_subquery(), by_address.scalar_subquery())).one()
+    return max(counts)
 
 
 def authenticate(email: str, password: str, remote_addr: str) -> LoginResult:
