@@ -34,7 +34,7 @@ def deny(status: int, *, object_type: str = "", object_id: int | None = None,
         object_id=object_id,
         client_id=client_id,
         outcome="denied",
-        purpose="access refused",
+        purpose="access_refused",
         detail=f"{request.method} {request.path}",
     )
     db.session.commit()

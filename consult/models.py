@@ -2,3 +2,5 @@
 from consult.accounts.models import LoginAttempt, LoginSession, User, UserRole  # noqa: F401
 from consult.audit.models import AuditEvent  # noqa: F401
 from consult.organisations.models import Organisation, Team, TeamMembership  # noqa: F401
+from consult.clients.models import Client  # noqa: F401
+from consult.consents.models import Consent, consent_organisation  # noqa: F401

@@ -7,6 +7,7 @@ from flask_login import current_user
 # (endpoint, label, roles that see it); None means every logged-in user.
 ENTRIES = [
     ("home.my_work", _l("My work"), None),
+    ("clients.register", _l("Clients"), ("referrer",)),
     ("admin.index", _l("Administration"), ("admin",)),
 ]
 

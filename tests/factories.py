@@ -60,3 +60,43 @@ def create_team(name: str | None = None, host: Organisation | None = None,
     if physician is not None:
         organisations.set_physician(team, physician)
     return team
+
+
+def identity_code(birth: str = "150378-", number: int | None = None) -> str:
+    """A valid identity code; by default a temporary one (900–999), no real person's."""
+    from consult.clients.identity import check_character
+
+    individual = f"{number if number is not None else 900 + next(_counter) % 100:03d}"
+    return birth + individual + check_character(birth[:6] + individual)
+
+
+def create_client(organisation: Organisation | None = None, by: User | None = None,
+                  last_name: str = "Testinen", first_names: str = "Testi", code: str | None = None,
+                  **fields):
+    from consult.clients.models import Client
+
+    client = Client(organisation=organisation or (by.organisation if by else create_organisation()),
+                    last_name=last_name, first_names=first_names,
+                    identity_code=code or identity_code(), created_by_id=by.id if by else None,
+                    **fields)
+    client.refresh_name_key()
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def create_consent(client, organisations, *, given_on=None, valid_until=None,
+                   withdrawn_on=None, by: User | None = None):
+    from datetime import timedelta
+
+    from consult.consents.models import Consent
+    from consult.timeutil import today
+
+    consent = Consent(client=client, organisations=list(organisations),
+                      given_on=given_on or today() - timedelta(days=10),
+                      valid_until=valid_until or today() + timedelta(days=300),
+                      withdrawn_on=withdrawn_on,
+                      recorded_by_id=(by or create_user("referrer", organisation=client.organisation)).id)
+    db.session.add(consent)
+    db.session.flush()
+    return consent

@@ -155,3 +155,63 @@ def user_edit() -> World:
         form={"name": user.name, "email": user.email, "organisation_id": user.organisation_id,
               "roles": ["referrer", "member"], "language": "en",
               "password": "Another-long-passphrase-8"})
+
+
+NOT_A_REFERRER = ("coordinator", "member", "physician", "manager", "admin")
+
+
+def _client_world(values=None, form=None, missing=None, with_client=True) -> World:
+    owner = factories.create_user("referrer")
+    world = World(
+        owner=owner,
+        # Another organisation's referrer; pages without a client have no outsider.
+        outsider=factories.create_user("referrer") if with_client else None,
+        wrong_role=factories.create_user(*NOT_A_REFERRER, organisation=owner.organisation),
+        form=form or {},
+    )
+    if with_client:
+        client = factories.create_client(by=owner)
+        world.values = {"client_id": client.id}
+        world.missing_values = {"client_id": 999999}
+        world.client = client
+    return world
+
+
+@route("clients.register")
+def client_register() -> World:
+    return _client_world(with_client=False, form={"q": "Testinen"})
+
+
+@route("clients.new")
+def client_new() -> World:
+    return _client_world(with_client=False, form={
+        "last_name": "Uusi", "first_names": "Asiakas", "identity_code": factories.identity_code(),
+        "preferred_language": "fi"})
+
+
+@route("clients.show", "clients.edit", "audit.access_report", "audit.access_report_csv")
+def client_page() -> World:
+    return _client_world(form={"last_name": "Muutettu", "first_names": "Testi",
+                               "preferred_language": "sv", "municipality": "Tampere"})
+
+
+@route("consents.new")
+def consent_new() -> World:
+    world = _client_world()
+    world.form = {"organisations": [world.owner.organisation_id], "given_on": "2026-11-01",
+                  "valid_until": "2027-11-01", "form_reference": "Y100",
+                  "purpose_consultation": "y", "purpose_data_exchange": "y"}
+    return world
+
+
+@route("consents.withdraw")
+def consent_withdraw() -> World:
+    world = _client_world()
+    from datetime import date
+
+    consent = factories.create_consent(world.client, [world.owner.organisation], by=world.owner,
+                                       given_on=date(2026, 1, 1))
+    world.values["consent_id"] = consent.id
+    world.missing_values["consent_id"] = 999999
+    world.form = {"withdrawn_on": "2026-11-01", "reason": "Asiakas perui."}
+    return world

@@ -156,3 +156,17 @@ def test_init_db_is_safe_to_run_again(runner):
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+def test_seed_demo_registers_clients_with_valid_expired_and_withdrawn_consents(runner):
+    from consult.clients.models import Client
+    from consult.timeutil import today
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    clients = db.session.scalars(select(Client)).all()
+    assert len(clients) == 6
+    assert all(c.has_temporary_code for c in clients)  # no real person's code
+    states = sorted(c.consents[0].state(today()) for c in clients if c.consents)
+    assert states == ["expired", "valid", "valid", "valid", "withdrawn"]
+    assert len({c.organisation_id for c in clients}) == 3

@@ -13,9 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "consult" / "translations"
 
 
+def key(value):
+    """Plural messages have a list of ids or strings; make them comparable."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def translated_text(message) -> bool:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return all(strings)
+
+
 def message_ids(path: Path) -> set:
     with open(path, "rb") as handle:
-        return {m.id for m in read_po(handle) if m.id}
+        return {key(m.id) for m in read_po(handle) if m.id}
 
 
 def test_committed_pot_equals_a_fresh_extraction(tmp_path):
@@ -35,7 +45,7 @@ def test_every_message_is_translated(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
         catalog = read_po(handle)
     expected = message_ids(TRANSLATIONS / "messages.pot")
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {key(m.id) for m in catalog if m.id and translated_text(m) and not m.fuzzy}
     missing = sorted(map(str, expected - translated))
     assert not missing, f"{language}: untranslated {missing[:10]}"
 
@@ -61,9 +71,9 @@ def test_committed_compiled_catalog_matches_its_po_file(language):
 
     folder = TRANSLATIONS / language / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as handle:
-        source = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+        source = {key(m.id): key(m.string) for m in read_po(handle) if m.id and not m.fuzzy}
     with open(folder / "messages.mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(BytesIO(handle.read())) if m.id}
+        compiled = {key(m.id): key(m.string) for m in read_mo(BytesIO(handle.read())) if m.id}
     assert compiled == source, "run `make translations` and commit the .mo files"
 
 

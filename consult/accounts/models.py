@@ -29,7 +29,7 @@ class User(UserMixin, db.Model):
     # Shown wherever a user is (the header names the user's organisation).
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
     memberships: Mapped[list[TeamMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -219,7 +219,7 @@ def team_member_remove(team_id: int, membership_id: int):
 @admin_only
 def users_list():
     users = db.session.scalars(
-        select(User).options(selectinload(User.organisation)).order_by(User.name)
+        select(User).options(selectinload(User.role_rows)).order_by(User.name)
     ).all()
     return render_template("admin/users.html", users=users)
 

@@ -38,3 +38,19 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def events_about_client(client_id: int):
+    """Every event about one client, oldest first, with who did it."""
+    from sqlalchemy import select
+
+    from consult.accounts.models import User
+    from consult.organisations.models import Organisation
+
+    return db.session.execute(
+        select(AuditEvent, User.name, Organisation.name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .outerjoin(Organisation, Organisation.id == AuditEvent.organisation_id)
+        .where(AuditEvent.client_id == client_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()

@@ -76,6 +76,14 @@ def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Non
         page.get_by_role("button", name="Log in", exact=True).click()
 
 
+def translated(app, lang: str, msgid: str, **values) -> str:
+    """The text the server shows for msgid in lang."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(lang):
+        return gettext(msgid, **values)
+
+
 @lru_cache(maxsize=1)
 def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")

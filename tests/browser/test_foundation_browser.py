@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from consult.accounts.models import LoginSession, User
 from consult.demo import DEMO_PASSWORD, TEAM
 from consult.extensions import db
-from tests.browser.conftest import assert_no_axe_violations, axe_violations, login
+from tests.browser.conftest import assert_no_axe_violations, axe_violations, login, translated
 
 pytestmark = pytest.mark.browser
 
@@ -40,12 +39,6 @@ ROLE_USERS = {
     "physician": "physician@example.fi",
     "referrer": "referrer@example.fi",
 }
-
-
-def translated(app, lang: str, msgid: str) -> str:
-    """The text the server shows for msgid in lang (English if not translated yet)."""
-    with app.test_request_context(), force_locale(lang):
-        return gettext(msgid)
 
 
 def path_of(page) -> str:
