@@ -219,3 +219,16 @@ def test_another_clients_consent_cannot_be_reached_through_this_client(client, a
     db.session.commit()
     url = f"/clients/{target.id}/consents/{consent.id}/withdraw"
     assert client.get(url).status_code == 404
+
+
+def test_opening_the_consent_forms_is_an_audited_read_of_the_client(client, auth):
+    from consult.audit.models import AuditEvent
+
+    referrer, target = login_referrer_with_client(auth)
+    consent = factories.create_consent(target, [referrer.organisation], by=referrer)
+    db.session.commit()
+    client.get(f"/clients/{target.id}/consents/new")
+    client.get(f"/clients/{target.id}/consents/{consent.id}/withdraw")
+    views = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.client_id == target.id, AuditEvent.action == "view")).all()
+    assert [(e.object_type, e.purpose) for e in views] == [("client", "consent")] * 2

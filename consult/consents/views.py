@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult.access import load_or_404, roles_required
+from consult.clients import services as client_services
 from consult.clients.policy import CLIENT_ROLES
 from consult.clients.views import load_client
 from consult.consents import services
@@ -61,6 +62,9 @@ def new(client_id: int):
         return redirect(url_for("clients.show", client_id=client.id))
     elif request.method == "POST":
         status = 422
+    else:
+        client_services.record_view(client, purpose="consent")
+        db.session.commit()
     return render_template("consents/new.html", form=form, client=client), status
 
 
@@ -80,5 +84,8 @@ def withdraw(client_id: int, consent_id: int):
         db.session.commit()
         flash(_("Consent withdrawn."), "success")
         return redirect(url_for("clients.show", client_id=client.id))
+    if request.method == "GET":
+        client_services.record_view(client, purpose="consent")
+        db.session.commit()
     return render_template("consents/withdraw.html", form=form, client=client, consent=consent), \
         (422 if form.errors else 200)
