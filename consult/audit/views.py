@@ -19,19 +19,22 @@ bp = Blueprint("audit", __name__, url_prefix="/clients/<int:client_id>")
 referrer_only = roles_required(*CLIENT_ROLES)
 
 
-def _record_report(client, action: str) -> None:
+def _produce_report(client_id: int, action: str):
+    """Load the client, record that the report is produced (so it lists itself), and
+    read every event about the client."""
+    client = load_client(client_id)
     audit.record(action, object_type="access_report", object_id=client.id,
                  client_id=client.id, purpose="access_report")
+    db.session.flush()
+    events = audit.events_about_client(client.id)
+    db.session.commit()
+    return client, events
 
 
 @bp.route("/access-report")
 @referrer_only
 def access_report(client_id: int):
-    client = load_client(client_id)
-    _record_report(client, "view")
-    db.session.flush()
-    events = audit.events_about_client(client.id)
-    db.session.commit()
+    client, events = _produce_report(client_id, "view")
     return render_template("audit/access_report.html", client=client, events=events,
                            actions=labels.action_labels(), objects=labels.object_labels(),
                            purposes=labels.purpose_labels(), outcomes=labels.outcome_labels())
@@ -40,11 +43,7 @@ def access_report(client_id: int):
 @bp.route("/access-report.csv")
 @referrer_only
 def access_report_csv(client_id: int):
-    client = load_client(client_id)
-    _record_report(client, "export")
-    db.session.flush()
-    events = audit.events_about_client(client.id)
-    db.session.commit()
+    client, events = _produce_report(client_id, "export")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["time", "user", "organisation", "action", "object", "object_id",

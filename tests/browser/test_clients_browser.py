@@ -103,3 +103,17 @@ def test_search_with_htmx_swaps_the_table_in_place(app, demo_world, live_server,
     expect(page.get_by_role("link", name="Korhonen, Aino Maria")).to_be_visible()
     expect(page.get_by_role("link", name="Virtanen, Matti Olavi")).to_have_count(0)
     assert page.url == url  # no search words in the address
+
+
+@pytest.mark.parametrize("url", ["/clients?lang=fi", "/clients/{id}?lang=fi",
+                                 "/clients/{id}/consents/new?lang=fi",
+                                 "/clients/{id}/access-report?lang=fi"])
+def test_client_pages_fit_a_375_px_screen(app, demo_world, live_server, new_context, url):
+    db.session.rollback()
+    virtanen = db.session.scalar(select(Client).where(Client.last_name == "Virtanen"))
+    context = new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    login(page, live_server, "referrer@example.fi")
+    page.goto(live_server + url.format(id=virtanen.id))
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 375, f"{url} scrolls sideways ({width} px)"
