@@ -9,7 +9,8 @@ PORT ?= 5000
 # The PostgreSQL server of the second test pass (trust auth; a fresh database is
 # created for the run and dropped afterwards).
 TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?=
+# Two workers: the machine has two cores. Each worker gets its own fresh database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-sqlite test-postgres install install-test chromium translations vendor clean
 

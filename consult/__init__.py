@@ -139,13 +139,14 @@ def _register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts_bp
     from consult.admin.views import bp as admin_bp
     from consult.audit.views import bp as audit_bp
+    from consult.catalogue.views import bp as catalogue_bp
     from consult.clients.views import bp as clients_bp
     from consult.consents.views import bp as consents_bp
     from consult.home.views import bp as home_bp
     from consult.pages.views import bp as pages_bp
 
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, audit_bp, admin_bp,
-                      pages_bp):
+                      catalogue_bp, pages_bp):
         app.register_blueprint(blueprint)
 
 

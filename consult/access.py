@@ -66,6 +66,11 @@ def login_only(view: Callable) -> Callable:
     return roles_required(*ALL_ROLES)(view)
 
 
+def deployment_wide(_user, _obj) -> bool:
+    """Objects an administrator administers across the whole deployment (one region)."""
+    return True
+
+
 def load_or_404(model: type[T], ident: int, can_view: Callable[[object, T], bool],
                 *, client_id_of: Callable[[T], int | None] | None = None) -> T:
     """Load an object the current user may see, or answer 404 as for a missing id."""

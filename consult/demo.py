@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from consult import timeutil
 from consult.accounts import services as accounts
+from consult.catalogue.services import seed_catalogue
 from consult.clients import services as clients
 from consult.clients.identity import check_character
 from consult.consents import services as consents
@@ -129,5 +130,6 @@ def seed() -> list[tuple[str, list[str]]]:
         users[email] = user
     db.session.flush()
     _seed_clients(users, team, orgs)
+    seed_catalogue()
     db.session.flush()
     return listed

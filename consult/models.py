@@ -4,3 +4,6 @@ from consult.audit.models import AuditEvent  # noqa: F401
 from consult.organisations.models import Organisation, Team, TeamMembership  # noqa: F401
 from consult.clients.models import Client  # noqa: F401
 from consult.consents.models import Consent, consent_organisation  # noqa: F401
+from consult.catalogue.models import Service  # noqa: F401
+from consult.consultations.models import (  # noqa: F401
+    ConsultationRequest, Notification, PreForm, PreFormVersion, RequestEvent)

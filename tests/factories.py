@@ -100,3 +100,28 @@ def create_consent(client, organisations, *, given_on=None, valid_until=None,
     db.session.add(consent)
     db.session.flush()
     return consent
+
+
+def create_request(*, team=None, physician=None, mode=None, referrer: User | None = None,
+                   client=None, consent: bool = True, draft: dict | None = None):
+    """A draft request with a complete pre-form and (by default) a covering consent."""
+    from consult.consultations import services
+
+    referrer = referrer or create_user("referrer")
+    client = client or create_client(by=referrer)
+    if consent:
+        organisations = {referrer.organisation_id: referrer.organisation}
+        if team is not None:
+            organisations.update({o.id: o for o in team.participating_organisations()})
+        if physician is not None:
+            organisations[physician.organisation_id] = physician.organisation
+        create_consent(client, organisations.values(), by=referrer)
+    request = services.create_request(
+        client=client, referrer=referrer, team=team, physician=physician,
+        mode=mode or ("team_meeting" if team is not None else "video"))
+    request.preform.draft = draft if draft is not None else {
+        "wishes_goals.wishes_goals": "Haluaa palata työelämään osa-aikaisesti.",
+        "question.question": "Mikä kuntoutus sopisi?",
+    }
+    db.session.flush()
+    return request

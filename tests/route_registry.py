@@ -215,3 +215,32 @@ def consent_withdraw() -> World:
     world.missing_values["consent_id"] = 999999
     world.form = {"withdrawn_on": "2026-11-01", "reason": "Asiakas perui."}
     return world
+
+
+SERVICE_FORM = {
+    "category": "kela", "organisation_kind": "kela",
+    "name_fi": "Uusi kuntoutuspalvelu", "name_sv": "Ny rehabiliteringstjänst",
+    "name_en": "New rehabilitation service",
+    "description_fi": "Kuvaus.", "description_sv": "Beskrivning.", "description_en": "Description.",
+    "is_active": "y",
+}
+
+
+@route("catalogue.services_list")
+def services_list() -> World:
+    return _admin_world()
+
+
+@route("catalogue.service_new")
+def service_new() -> World:
+    return _admin_world(form=dict(SERVICE_FORM))
+
+
+@route("catalogue.service_edit")
+def service_edit() -> World:
+    from consult.catalogue.services import create_service
+
+    service = create_service(category="employment", organisation_kind="employment_area",
+                             name_fi="Palvelu", name_sv="Tjänst", name_en="Service")
+    return _admin_world(values={"service_id": service.id}, missing={"service_id": 999999},
+                        form=dict(SERVICE_FORM, name_fi="Muutettu palvelu"))

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from consult.access import load_or_404, roles_required
+from consult.access import deployment_wide, load_or_404, roles_required
 from consult.accounts import services as accounts
 from consult.accounts.models import User, UserRole
 from consult.extensions import db
@@ -28,11 +28,6 @@ from consult.organisations.models import Organisation, Team, TeamMembership
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required("admin")
-
-
-def deployment_wide(_user, _obj) -> bool:
-    """An administrator administers the whole deployment (one region)."""
-    return True
 
 
 def _person(user: User) -> str:

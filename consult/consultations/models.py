@@ -1,0 +1,116 @@
+"""Consultation requests, their pre-information forms with frozen versions, and the
+record of every transition (SPEC §3)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.extensions import db
+from consult.timeutil import utcnow
+
+# The pre-form's sections, in the order the meeting goes through them.
+PREFORM_SECTIONS = {
+    "background": ("reason", "services_and_plans", "benefits", "contacts"),
+    "education_work": ("education", "work_history", "skills"),
+    "health": ("client_view", "referrer_view", "diagnoses"),
+    "life": ("housing", "finances", "social_network", "substance_use", "daily_routines"),
+    "wishes_goals": ("wishes_goals",),
+    "self_assessment": ("kykyviisari_score", "kykyviisari_date"),
+    "question": ("question",),
+}
+PREFORM_FIELDS = tuple(f"{section}.{name}" for section, names in PREFORM_SECTIONS.items()
+                       for name in names)
+REQUIRED_ON_SUBMIT = ("wishes_goals.wishes_goals", "question.question")
+
+
+class ConsultationRequest(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    # The registering organisation, whose referrers the case belongs to.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    target_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    target_physician_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    urgency_reason: Mapped[str] = mapped_column(String(500), default="")
+    preferred_dates: Mapped[str] = mapped_column(String(500), default="")
+    client_attends: Mapped[str] = mapped_column(String(10), default="yes")
+    state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    # Consent withdrawn or expired while open: no new disclosures (a flag, not a state).
+    is_paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    client: Mapped["Client"] = relationship()  # noqa: F821
+    referrer: Mapped["User"] = relationship(foreign_keys=[referrer_id])  # noqa: F821
+    target_team: Mapped["Team | None"] = relationship()  # noqa: F821
+    target_physician: Mapped["User | None"] = relationship(  # noqa: F821
+        foreign_keys=[target_physician_id])
+    preform: Mapped["PreForm"] = relationship(back_populates="request", uselist=False,
+                                              cascade="all, delete-orphan")
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def is_team_request(self) -> bool:
+        return self.target_team_id is not None
+
+    def __repr__(self) -> str:
+        return f"<ConsultationRequest {self.id} {self.state}>"
+
+
+class PreForm(db.Model):
+    """Each request owns one pre-form. Autosave overwrites the draft (with a version
+    check); submitting freezes version 1, each resubmission the next."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), unique=True)
+    draft: Mapped[dict] = mapped_column(JSON, default=dict)
+    draft_revision: Mapped[int] = mapped_column(default=0)
+    draft_saved_at: Mapped[datetime | None]
+    draft_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="preform")
+    versions: Mapped[list["PreFormVersion"]] = relationship(
+        back_populates="preform", order_by="PreFormVersion.number", cascade="all, delete-orphan")
+
+
+class PreFormVersion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    preform_id: Mapped[int] = mapped_column(ForeignKey("pre_form.id"), index=True)
+    number: Mapped[int]
+    content: Mapped[dict] = mapped_column(JSON)
+    frozen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    frozen_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    preform: Mapped[PreForm] = relationship(back_populates="versions")
+
+
+class RequestEvent(db.Model):
+    """Who moved the request, when, from what to what, and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    act: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="events")
+
+
+class Notification(db.Model):
+    """An in-app notice to one user; the e-mail issue sends them through the outbox."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_request.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
