@@ -114,3 +114,15 @@ def test_a_list_page_writes_one_event_per_client_shown(client, auth):
     client.get("/clients")
     listed = [e for e in all_events() if e.action == "list"]
     assert sorted(e.client_id for e in listed) == sorted(c.id for c in shown)
+
+
+def test_every_purpose_the_code_records_reads_as_words_in_the_access_report(app):
+    from consult.audit.labels import object_labels, purpose_labels
+    from consult.consultations.states import ACTS
+
+    with app.test_request_context():
+        purposes, objects = purpose_labels(), object_labels()
+    recorded = {"client_register", "consent", "consent_withdrawn", "access_report",
+                "access_refused", "consultation_request", *ACTS}
+    assert recorded <= set(purposes)
+    assert {"client", "consent", "access_report", "consultation_request"} <= set(objects)

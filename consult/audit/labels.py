@@ -14,7 +14,8 @@ def action_labels():
 
 def object_labels():
     return {"client": _l("Client details"), "consent": _l("Consent"),
-            "access_report": _l("Access report")}
+            "access_report": _l("Access report"),
+            "consultation_request": _l("Consultation request")}
 
 
 def purpose_labels():
@@ -24,6 +25,23 @@ def purpose_labels():
         "consent_withdrawn": _l("Withdrawing consent"),
         "access_report": _l("Client's access report"),
         "access_refused": _l("Access refused"),
+        "consultation_request": _l("Preparing a consultation request"),
+        # The acts of a consultation request (consultations/states.py).
+        "submit": _l("Submitting the request"),
+        "return_for_completion": _l("Returning the request for completion"),
+        "resubmit": _l("Resubmitting the request"),
+        "accept": _l("Accepting the request"),
+        "schedule_on_agenda": _l("Putting the case on a meeting's agenda"),
+        "book_slot": _l("Booking a consultation time"),
+        "take_off_agenda": _l("Taking the case off the agenda"),
+        "cancel_booking": _l("Cancelling the booked time"),
+        "finalise_protocol": _l("Finalising the protocol"),
+        "sign_note": _l("Signing the consultation note"),
+        "sign_statement": _l("Signing the written statement"),
+        "record_follow_up": _l("Recording the follow-up"),
+        "resolve_at_consultation": _l("Resolving at the consultation stage"),
+        "decline": _l("Declining the request"),
+        "withdraw": _l("Withdrawing the request"),
     }
 
 
