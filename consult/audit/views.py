@@ -10,8 +10,7 @@ from flask import Blueprint, Response, render_template
 from consult.access import roles_required
 from consult.audit import labels
 from consult.audit import services as audit
-from consult.clients.policy import CLIENT_ROLES
-from consult.clients.views import load_client
+from consult.clients.policy import CLIENT_ROLES, load_client
 from consult.extensions import db
 from consult.timeutil import to_helsinki
 

@@ -5,10 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.access import load_or_404, roles_required
+from consult.access import roles_required
 from consult.clients import services
-from consult.clients.models import Client
-from consult.clients.policy import CLIENT_ROLES, can_view_client, client_id_of
+from consult.clients.policy import CLIENT_ROLES, load_client
 from consult.consents.services import coverage_on
 from consult.extensions import db
 from consult.forms.admin import ConfirmForm
@@ -28,10 +27,6 @@ def labels():
     return {"language_labels": client_language_labels(),
             "consent_states": consent_labels.state_labels(),
             "purpose_labels": consent_labels.purpose_labels()}
-
-
-def load_client(client_id: int) -> Client:
-    return load_or_404(Client, client_id, can_view_client, client_id_of=client_id_of)
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from consult.access import load_or_404, roles_required
 from consult.clients import services as client_services
-from consult.clients.policy import CLIENT_ROLES
-from consult.clients.views import load_client
+from consult.clients.policy import CLIENT_ROLES, load_client
 from consult.consents import services
 from consult.consents.models import Consent
 from consult.extensions import db
