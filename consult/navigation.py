@@ -8,6 +8,8 @@ from flask_login import current_user
 ENTRIES = [
     ("home.my_work", _l("My work"), None),
     ("clients.register", _l("Clients"), ("referrer",)),
+    ("consultations.requests_list", _l("Consultation requests"),
+     ("referrer", "coordinator", "physician")),
     ("admin.index", _l("Administration"), ("admin",)),
 ]
 

@@ -244,3 +244,46 @@ def service_edit() -> World:
                              name_fi="Palvelu", name_sv="Tjänst", name_en="Service")
     return _admin_world(values={"service_id": service.id}, missing={"service_id": 999999},
                         form=dict(SERVICE_FORM, name_fi="Muutettu palvelu"))
+
+
+def _request_world(**form) -> World:
+    """A draft team request of the owner's organisation; the outsider is a referrer of
+    another organisation; the wrong role has none of referrer, coordinator, physician."""
+    owner = factories.create_user("referrer")
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = factories.create_request(team=team, referrer=owner)
+    return World(
+        owner=owner, values={"request_id": request.id}, missing_values={"request_id": 999999},
+        outsider=factories.create_user("referrer", "coordinator", "physician"),
+        wrong_role=factories.create_user("member", "manager", "admin",
+                                         organisation=owner.organisation),
+        form=form)
+
+
+@route("consultations.requests_list")
+def requests_list() -> World:
+    return World(owner=factories.create_user("referrer"),
+                 wrong_role=factories.create_user("member", "manager", "admin"))
+
+
+@route("consultations.new")
+def request_new() -> World:
+    owner = factories.create_user("referrer")
+    client = factories.create_client(by=owner)
+    team = factories.create_team(coordinators=[factories.create_user("coordinator")])
+    return World(owner=owner, wrong_role=factories.create_user(*NOT_A_REFERRER),
+                 form={"client_id": client.id, "target": f"team-{team.id}",
+                       "mode": "team_meeting", "urgency": "normal", "client_attends": "yes"})
+
+
+@route("consultations.show", "consultations.withdraw")
+def request_page() -> World:
+    return _request_world()
+
+
+@route("consultations.save_preform")
+def request_preform() -> World:
+    world = _request_world(revision="0", action="save", background__reason="Syy")
+    world.wrong_role = factories.create_user(*NOT_A_REFERRER)
+    return world

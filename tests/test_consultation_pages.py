@@ -1,0 +1,159 @@
+"""The referrer's side of a consultation request in the browser's forms: start a
+request, fill the pre-form (save, come back, conflict), submit, withdraw."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from consult.consultations.models import ConsultationRequest
+from consult.extensions import db
+from tests import factories
+from tests.conftest import Auth
+
+
+def world(consent=True):
+    referrer = factories.create_user("referrer")
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = factories.create_request(team=team, referrer=referrer, consent=consent, draft={})
+    db.session.commit()
+    return referrer, coordinator, team, request
+
+
+def revision(page: str) -> str:
+    return re.search(r'name="revision" value="([^"]*)"', page).group(1)
+
+
+def test_referrer_starts_a_request_for_a_client(client, auth):
+    referrer = factories.create_user("referrer")
+    patient = factories.create_client(by=referrer)
+    team = factories.create_team(coordinators=[factories.create_user("coordinator")])
+    db.session.commit()
+    auth.login(referrer)
+    page = client.get(f"/requests/new?client_id={patient.id}&lang=en")
+    assert f'<option selected value="{patient.id}">' in page.text
+    response = client.post("/requests/new", data={
+        "csrf_token": auth.csrf(), "client_id": patient.id, "target": f"team-{team.id}",
+        "mode": "team_meeting", "urgency": "urgent", "urgency_reason": "Sairauspäiväraha päättyy",
+        "client_attends": "remote"})
+    assert response.status_code == 302
+    created = db.session.scalar(select(ConsultationRequest))
+    assert (created.state, created.target_team_id, created.urgency, created.client_attends) == (
+        "draft", team.id, "urgent", "remote")
+
+
+def test_target_and_mode_that_do_not_fit_are_refused_at_the_field(client, auth):
+    referrer = factories.create_user("referrer")
+    patient = factories.create_client(by=referrer)
+    team = factories.create_team(coordinators=[factories.create_user("coordinator")])
+    db.session.commit()
+    auth.login(referrer)
+    response = client.post("/requests/new?lang=en", data={
+        "csrf_token": auth.csrf(), "client_id": patient.id, "target": f"team-{team.id}",
+        "mode": "video", "urgency": "urgent", "client_attends": "yes",
+        "preferred_dates": "tiistaisin"})
+    assert response.status_code == 422
+    assert 'id="mode-error"' in response.text and 'id="urgency_reason-error"' in response.text
+    assert 'value="tiistaisin"' in response.text
+    assert db.session.scalar(select(ConsultationRequest)) is None
+
+
+def test_draft_saves_and_comes_back(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}").text
+    client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
+        "background__reason": "Pitkä sairausloma", "life__housing": "Vuokra-asunto"})
+    again = client.get(f"/requests/{request.id}").text
+    assert "Pitkä sairausloma" in again and "Vuokra-asunto" in again
+
+
+def test_a_save_in_between_gets_a_warning_and_both_texts(app, client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    stale = revision(client.get(f"/requests/{request.id}").text)
+    other_tab = app.test_client()
+    other_auth = Auth(other_tab)
+    other_auth.login(referrer)
+    other_tab.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": other_auth.csrf(), "revision": stale, "action": "save",
+        "background__reason": "Toisen välilehden teksti"})
+    response = client.post(f"/requests/{request.id}/preform?lang=en", data={
+        "csrf_token": auth.csrf(), "revision": stale, "action": "save",
+        "background__reason": "Minun tekstini"})
+    assert response.status_code == 409
+    assert "Someone else saved this form" in response.text
+    assert "Toisen välilehden teksti" in response.text and "Minun tekstini" in response.text
+    db.session.refresh(request.preform)
+    assert request.preform.draft["background.reason"] == "Toisen välilehden teksti"
+    # Saving again from the warning page (its newer revision) keeps the combined text.
+    client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(response.text), "action": "save",
+        "background__reason": "Yhdistetty teksti"})
+    db.session.refresh(request.preform)
+    assert request.preform.draft["background.reason"] == "Yhdistetty teksti"
+
+
+def test_submit_marks_the_required_fields_and_keeps_what_was_typed(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}").text
+    response = client.post(f"/requests/{request.id}/preform?lang=en", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "submit",
+        "education_work__skills": "Trukkikortti"})
+    assert response.status_code == 422
+    assert 'id="wishes_goals__wishes_goals-error"' in response.text
+    assert 'id="question__question-error"' in response.text
+    assert "Trukkikortti" in response.text
+    db.session.refresh(request)
+    assert request.state == "draft"
+    assert request.preform.draft["education_work.skills"] == "Trukkikortti"  # saved, not lost
+
+
+def test_submit_freezes_version_one_and_the_coordinator_sees_it(app, client, auth):
+    referrer, coordinator, _, request = world()
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}").text
+    response = client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "submit",
+        "wishes_goals__wishes_goals": "Haluaa opiskella", "question__question": "Mikä polku?"})
+    assert response.status_code == 302
+    db.session.refresh(request)
+    assert request.state == "submitted" and len(request.preform.versions) == 1
+    theirs = app.test_client()
+    Auth(theirs).login(coordinator)
+    seen = theirs.get(f"/requests/{request.id}?lang=en").text
+    assert "Haluaa opiskella" in seen and "Version 1" in seen
+
+
+def test_submit_without_a_covering_consent_says_so(client, auth):
+    referrer, _, _, request = world(consent=False)
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}?lang=en").text
+    assert "no valid consent that covers" in page
+    client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "submit",
+        "wishes_goals__wishes_goals": "x", "question__question": "y"})
+    db.session.refresh(request)
+    assert request.state == "draft"
+
+
+def test_coordinator_does_not_see_a_draft(client, auth):
+    _, coordinator, _, request = world()
+    auth.login(coordinator)
+    assert client.get(f"/requests/{request.id}").status_code == 404
+    assert f"/requests/{request.id}" not in client.get("/requests").text
+
+
+def test_referrer_withdraws_a_request(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    client.post(f"/requests/{request.id}/withdraw", data={"csrf_token": auth.csrf()})
+    db.session.refresh(request)
+    assert request.state == "withdrawn"
+    response = client.post(f"/requests/{request.id}/withdraw", data={"csrf_token": auth.csrf()})
+    assert response.status_code == 302  # refused with a message, not an error
+    db.session.refresh(request)
+    assert request.state == "withdrawn"
