@@ -157,3 +157,28 @@ def test_referrer_withdraws_a_request(client, auth):
     assert response.status_code == 302  # refused with a message, not an error
     db.session.refresh(request)
     assert request.state == "withdrawn"
+
+
+def test_self_assessment_score_and_date_survive_a_save(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}").text
+    client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
+        "self_assessment__kykyviisari_score": "6",
+        "self_assessment__kykyviisari_date": "2026-10-01"})
+    again = client.get(f"/requests/{request.id}")
+    assert again.status_code == 200
+    assert 'value="6"' in again.text and 'value="2026-10-01"' in again.text
+
+
+def test_a_score_outside_zero_to_ten_is_refused_at_the_field(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    page = client.get(f"/requests/{request.id}").text
+    response = client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
+        "self_assessment__kykyviisari_score": "11", "life__housing": "Omistusasunto"})
+    assert response.status_code == 422
+    assert 'id="self_assessment__kykyviisari_score-error"' in response.text
+    assert "Omistusasunto" in response.text

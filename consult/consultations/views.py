@@ -19,7 +19,8 @@ from consult.forms import choices
 from consult.forms.admin import ConfirmForm
 from consult.forms.consultations import (PreFormForm, RequestForm, attendance_labels,
                                          field_labels, field_name, mode_labels,
-                                         preform_values, section_labels)
+                                         preform_form_from_draft, preform_values,
+                                         section_labels)
 from consult.organisations.models import Team, TeamMembership
 
 bp = Blueprint("consultations", __name__, url_prefix="/requests")
@@ -128,8 +129,7 @@ def _can_edit(req) -> bool:
 
 def _render(req, *, form=None, conflict=None, status=200):
     if form is None:
-        form = PreFormForm(data={field_name(k): v for k, v in (req.preform.draft or {}).items()
-                                 if v != ""} | {"revision": req.preform.draft_revision})
+        form = preform_form_from_draft(req.preform.draft, req.preform.draft_revision)
     return render_template("consultations/show.html", req=req, form=form,
                            editable=_can_edit(req), conflict=conflict,
                            confirm_form=ConfirmForm(), consent=services.covering_consent(req)), \

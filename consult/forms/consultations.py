@@ -106,6 +106,25 @@ def _preform_class():
 PreFormForm = _preform_class()
 
 
+def preform_form_from_draft(draft: dict, revision: int):
+    """The form filled from a saved draft (stored as text), typed values parsed back."""
+    from datetime import date
+
+    data = {"revision": revision}
+    for key, value in (draft or {}).items():
+        if value == "":
+            continue
+        if key.endswith("kykyviisari_date"):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                continue
+        elif key.endswith("kykyviisari_score"):
+            value = int(value) if str(value).isdigit() else None
+        data[field_name(key)] = value
+    return PreFormForm(data=data)
+
+
 def preform_values(form) -> dict:
     """The form's answers keyed as the pre-form stores them ("section.field")."""
     values = {}
