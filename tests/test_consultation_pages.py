@@ -182,3 +182,13 @@ def test_a_score_outside_zero_to_ten_is_refused_at_the_field(client, auth):
     assert response.status_code == 422
     assert 'id="self_assessment__kykyviisari_score-error"' in response.text
     assert "Omistusasunto" in response.text
+
+
+def test_a_tampered_revision_is_treated_as_a_conflict_not_an_error(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    response = client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": "abc", "action": "save",
+        "background__reason": "Teksti"})
+    assert response.status_code == 409
+    assert "Teksti" in response.text

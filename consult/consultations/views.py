@@ -146,11 +146,17 @@ def show(request_id: int):
     return _render(req)
 
 
-def _save(req, form) -> bool:
+def _revision(form) -> int:
+    """The draft revision the page was built on; garbage counts as stale."""
+    value = (form.revision.data or "").strip()
+    return int(value) if value.isdigit() else -1
+
+
+def _save(req, form):
     """Save the draft; on a conflict keep both texts on the page (409)."""
     try:
         services.save_draft(req.preform, preform_values(form),
-                            expected_revision=int(form.revision.data or 0), by=current_user)
+                            expected_revision=_revision(form), by=current_user)
     except services.DraftConflict as conflict:
         db.session.rollback()
         return conflict
