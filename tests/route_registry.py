@@ -287,3 +287,29 @@ def request_preform() -> World:
     world = _request_world(revision="0", action="save", background__reason="Syy")
     world.wrong_role = factories.create_user(*NOT_A_REFERRER)
     return world
+
+
+@route("teams.inbox")
+def team_inbox() -> World:
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    return World(owner=coordinator, values={"team_id": team.id},
+                 missing_values={"team_id": 999999},
+                 outsider=factories.create_user("coordinator"),  # another team's
+                 wrong_role=factories.create_user("referrer", "member", "physician", "manager",
+                                                  "admin"))
+
+
+@route("consultations.decide")
+def request_decision() -> World:
+    from consult.consultations import services
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = factories.create_request(team=team)
+    services.perform(request, "submit", request.referrer)
+    return World(owner=coordinator, values={"request_id": request.id},
+                 missing_values={"request_id": 999999},
+                 outsider=factories.create_user("coordinator", "physician"),
+                 wrong_role=factories.create_user("referrer", "member", "manager", "admin"),
+                 form={"action": "accept", "message": ""})

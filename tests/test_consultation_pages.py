@@ -192,3 +192,98 @@ def test_a_tampered_revision_is_treated_as_a_conflict_not_an_error(client, auth)
         "background__reason": "Teksti"})
     assert response.status_code == 409
     assert "Teksti" in response.text
+
+
+def submitted(team, **kwargs):
+    from consult.consultations import services
+
+    request = factories.create_request(team=team, **kwargs)
+    services.perform(request, "submit", request.referrer)
+    return request
+
+
+def test_inbox_lists_urgent_first_then_oldest_first(client, auth):
+    import time_machine
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    with time_machine.travel("2026-11-02 08:00", tick=False):
+        oldest = submitted(team)
+    with time_machine.travel("2026-11-03 08:00", tick=False):
+        newer = submitted(team)
+    with time_machine.travel("2026-11-04 08:00", tick=False):
+        urgent = factories.create_request(team=team)
+        urgent.urgency, urgent.urgency_reason = "urgent", "Etuus päättyy"
+        from consult.consultations import services
+
+        services.perform(urgent, "submit", urgent.referrer)
+    db.session.commit()
+    auth.login(coordinator)
+    page = client.get(f"/teams/{team.id}/inbox").text
+    order = [int(i) for i in re.findall(r'href="/requests/(\d+)"', page)]
+    assert order == [urgent.id, oldest.id, newer.id]
+
+
+def test_inbox_filters_by_referring_organisation_kind(client, auth):
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    kela = factories.create_user("referrer",
+                                 organisation=factories.create_organisation(kind="kela"))
+    from_kela = submitted(team, referrer=kela)
+    other = submitted(team)
+    db.session.commit()
+    auth.login(coordinator)
+    page = client.get(f"/teams/{team.id}/inbox?kind=kela").text
+    assert f'href="/requests/{from_kela.id}"' in page and f'href="/requests/{other.id}"' not in page
+
+
+def test_coordinator_returns_a_request_for_completion_with_a_message(client, auth):
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = submitted(team)
+    db.session.commit()
+    auth.login(coordinator)
+    refused = client.post(f"/requests/{request.id}/decide?lang=en", data={
+        "csrf_token": auth.csrf(), "action": "return_for_completion", "message": ""})
+    assert refused.status_code == 422 and 'id="message-error"' in refused.text
+    done = client.post(f"/requests/{request.id}/decide", data={
+        "csrf_token": auth.csrf(), "action": "return_for_completion",
+        "message": "Lisää terveydentilan kuvaus."})
+    assert done.status_code == 302
+    db.session.refresh(request)
+    assert request.state == "returned"
+    assert request.events[-1].message == "Lisää terveydentilan kuvaus."
+
+
+def test_coordinator_accepts_and_then_resolves_with_guidance(client, auth):
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = submitted(team)
+    db.session.commit()
+    auth.login(coordinator)
+    client.post(f"/requests/{request.id}/decide", data={"csrf_token": auth.csrf(),
+                                                        "action": "accept"})
+    db.session.refresh(request)
+    assert request.state == "accepted"
+    client.post(f"/requests/{request.id}/decide", data={
+        "csrf_token": auth.csrf(), "action": "resolve_at_consultation",
+        "message": "Ohjaus Kelan ammatilliseen kuntoutukseen."})
+    db.session.refresh(request)
+    assert request.state == "resolved_at_consultation"
+
+
+def test_a_decision_on_a_closed_request_is_refused_with_a_message(client, auth):
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = submitted(team)
+    from consult.consultations import services
+
+    services.perform(request, "decline", coordinator, message="Ei tiimin asia.")
+    db.session.commit()
+    auth.login(coordinator)
+    response = client.post(f"/requests/{request.id}/decide?lang=en", data={
+        "csrf_token": auth.csrf(), "action": "accept"})
+    assert response.status_code == 422
+    assert "present state" in response.text
+    db.session.refresh(request)
+    assert request.state == "declined"

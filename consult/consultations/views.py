@@ -7,21 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from consult.access import roles_required
+from consult.access import load_or_404, roles_required
 from consult.accounts.models import User, UserRole
 from consult.audit import services as audit
+from consult.audit.labels import purpose_labels
 from consult.clients.models import Client
 from consult.consultations import services
 from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
-from consult.consultations.policy import REQUEST_ROLES, load_request
+from consult.consultations.policy import REQUEST_ROLES, is_team_coordinator, load_request
 from consult.extensions import db
 from consult.forms import choices
-from consult.forms.admin import ConfirmForm
-from consult.forms.consultations import (PreFormForm, RequestForm, attendance_labels,
+from consult.forms.admin import ConfirmForm, organisation_kind_labels
+from consult.forms.consultations import (DecisionForm, PreFormForm, RequestForm, attendance_labels,
                                          field_labels, field_name, mode_labels,
                                          preform_form_from_draft, preform_values,
                                          section_labels)
-from consult.organisations.models import Team, TeamMembership
+from consult.organisations.models import ORGANISATION_KINDS, Organisation, Team, TeamMembership
 
 bp = Blueprint("consultations", __name__, url_prefix="/requests")
 referrer_only = roles_required("referrer")
@@ -29,8 +30,6 @@ referrer_only = roles_required("referrer")
 
 @bp.context_processor
 def labels():
-    from consult.audit.labels import purpose_labels
-
     return {"mode_labels": mode_labels(), "attendance_labels": attendance_labels(),
             "section_labels": section_labels(), "field_labels": field_labels(),
             "act_labels": purpose_labels(), "state_labels": state_labels(),
@@ -127,11 +126,19 @@ def _can_edit(req) -> bool:
     return req.referrer_id == current_user.id and req.state in ("draft", "returned")
 
 
-def _render(req, *, form=None, conflict=None, status=200):
+def _can_decide(req) -> bool:
+    return req.state in ("submitted", "accepted") and (
+        is_team_coordinator(current_user, req.target_team)
+        or req.target_physician_id == current_user.id)
+
+
+def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None, status=200):
     if form is None:
         form = preform_form_from_draft(req.preform.draft, req.preform.draft_revision)
     return render_template("consultations/show.html", req=req, form=form,
                            editable=_can_edit(req), conflict=conflict,
+                           can_decide=_can_decide(req), refusal=refusal,
+                           decision_form=decision_form or DecisionForm(),
                            confirm_form=ConfirmForm(), consent=services.covering_consent(req)), \
         status
 
@@ -211,3 +218,63 @@ def withdraw(request_id: int):
             db.session.commit()
             flash(_("Request withdrawn."), "success")
     return redirect(url_for("consultations.show", request_id=req.id))
+
+
+DECISIONS = ("accept", "return_for_completion", "resolve_at_consultation", "decline")
+
+
+@bp.route("/<int:request_id>/decide", methods=["POST"])
+@roles_required("coordinator", "physician")
+def decide(request_id: int):
+    """The coordinator's or physician's decision: accept, return for completion with a
+    message, resolve at the consultation stage with written guidance, or decline."""
+    req = load_request(request_id)
+    form = DecisionForm()
+    act = request.form.get("action", "")
+    refusal = None
+    if form.validate_on_submit() and act in DECISIONS:
+        try:
+            services.perform(req, act, current_user, message=form.message.data or "")
+        except services.TransitionRefused as refused:
+            refusal = str(refused.message)
+            if not (form.message.data or "").strip():
+                form.message.errors.append(refusal)
+        else:
+            db.session.commit()
+            flash(_("Decision recorded: %(act)s.", act=purpose_labels()[act]), "success")
+            return redirect(url_for("consultations.show", request_id=req.id))
+    return _render(req, decision_form=form, refusal=refusal, status=422)
+
+
+INBOX_STATES = ("submitted", "accepted", "returned", "scheduled")
+
+
+# The team inbox lives under /teams/, outside the requests' prefix.
+teams_bp = Blueprint("teams", __name__, url_prefix="/teams")
+
+
+@teams_bp.route("/<int:team_id>/inbox")
+@roles_required("coordinator")
+def inbox(team_id: int):
+    """New requests to the team, urgent first, then oldest first; filter by state and
+    by the kind of the referring organisation."""
+    team = load_or_404(Team, team_id, is_team_coordinator)
+    state = request.args.get("state", "submitted")
+    state = state if state in INBOX_STATES else "submitted"
+    kind = request.args.get("kind", "")
+    query = (select(ConsultationRequest)
+             .where(ConsultationRequest.target_team_id == team.id,
+                    ConsultationRequest.state == state)
+             .order_by((ConsultationRequest.urgency == "urgent").desc(),
+                       ConsultationRequest.first_submitted_at, ConsultationRequest.id))
+    if kind in ORGANISATION_KINDS:
+        query = query.join(Organisation, Organisation.id == ConsultationRequest.organisation_id) \
+            .where(Organisation.kind == kind)
+    items = db.session.scalars(query.limit(200)).all()
+    for item in items:
+        audit.record("list", object_type="consultation_request", object_id=item.id,
+                     client_id=item.client_id, purpose="consultation_request")
+    db.session.commit()
+    return render_template("consultations/inbox.html", team=team, items=items, state=state,
+                           kind=kind, states=INBOX_STATES, state_labels=state_labels(),
+                           kind_labels=organisation_kind_labels())

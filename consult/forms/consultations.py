@@ -134,3 +134,10 @@ def preform_values(form) -> dict:
             values[f"{section}.{name}"] = "" if data is None else str(data)
     return values
 
+
+
+class DecisionForm(BaseForm):
+    message = TextAreaField(
+        _l("Message to the referrer"), validators=[Length(max=4000)],
+        description=_l("Required when you return, resolve or decline: what is missing, "
+                       "your written guidance, or why."))

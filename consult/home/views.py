@@ -32,4 +32,7 @@ def my_work():
             "teams": db.session.scalar(select(func.count(Team.id))),
             "users": db.session.scalar(select(func.count(User.id))),
         }
-    return render_template("home/my_work.html", teams=teams, counts=counts)
+    coordinated = {m.team_id for t in teams for m in t.memberships
+                   if m.user_id == user.id and m.role == "coordinator"}
+    return render_template("home/my_work.html", teams=teams, counts=counts,
+                           coordinated=coordinated)

@@ -42,3 +42,36 @@ def test_referrer_sends_a_request_to_the_team(app, demo_world, live_server, page
     expect(page.get_by_text(t("Request submitted."))).to_be_visible()
     expect(page.get_by_text("Osa-aikatyö kaupan alalla.")).to_be_visible()
     assert_no_axe_violations(page)
+
+
+def test_coordinator_finds_the_request_in_the_inbox_and_returns_it(app, demo_world, live_server,
+                                                                    page):
+    from sqlalchemy import select
+
+    from consult.accounts.models import User
+    from consult.clients.models import Client
+    from consult.consultations import services
+    from consult.extensions import db
+    from consult.organisations.models import Team
+    from tests import factories
+
+    referrer = db.session.scalar(select(User).where(User.email == "referrer@example.fi"))
+    client = db.session.scalar(select(Client).where(Client.last_name == "Virtanen"))
+    team = db.session.scalar(select(Team).where(Team.name == TEAM))
+    request = factories.create_request(team=team, referrer=referrer, client=client,
+                                       consent=False)
+    services.perform(request, "submit", referrer)
+    db.session.commit()
+
+    login(page, live_server, "coordinator@example.fi")
+    page.get_by_role("link", name="Inbox").click()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=f"Request {request.id}").click()
+    expect(page.get_by_text("Haluaa palata työelämään osa-aikaisesti.")).to_be_visible()
+    page.get_by_role("button", name="Return for completion").click()  # no message yet
+    expect(page.locator("#message-error")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("Message to the referrer").fill("Kuvaa vielä terveydentilaa.")
+    page.get_by_role("button", name="Return for completion").click()
+    expect(page.get_by_text("Decision recorded: Returning the request for completion.")).to_be_visible()
+    expect(page.get_by_text("Kuvaa vielä terveydentilaa.")).to_be_visible()
