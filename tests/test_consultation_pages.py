@@ -25,6 +25,13 @@ def revision(page: str) -> str:
     return re.search(r'name="revision" value="([^"]*)"', page).group(1)
 
 
+def post_preform(client, auth, request, action="save", revision_from=None, **fields):
+    """Post the pre-form as the page would, built on the page's current revision."""
+    page = revision_from or client.get(f"/requests/{request.id}").text
+    return client.post(f"/requests/{request.id}/preform?lang=en", data={
+        "csrf_token": auth.csrf(), "revision": revision(page), "action": action, **fields})
+
+
 def test_referrer_starts_a_request_for_a_client(client, auth):
     referrer = factories.create_user("referrer")
     patient = factories.create_client(by=referrer)
@@ -62,10 +69,8 @@ def test_target_and_mode_that_do_not_fit_are_refused_at_the_field(client, auth):
 def test_draft_saves_and_comes_back(client, auth):
     referrer, _, _, request = world()
     auth.login(referrer)
-    page = client.get(f"/requests/{request.id}").text
-    client.post(f"/requests/{request.id}/preform", data={
-        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
-        "background__reason": "Pitkä sairausloma", "life__housing": "Vuokra-asunto"})
+    post_preform(client, auth, request, "save",
+                 background__reason="Pitkä sairausloma", life__housing="Vuokra-asunto")
     again = client.get(f"/requests/{request.id}").text
     assert "Pitkä sairausloma" in again and "Vuokra-asunto" in again
 
@@ -99,10 +104,8 @@ def test_a_save_in_between_gets_a_warning_and_both_texts(app, client, auth):
 def test_submit_marks_the_required_fields_and_keeps_what_was_typed(client, auth):
     referrer, _, _, request = world()
     auth.login(referrer)
-    page = client.get(f"/requests/{request.id}").text
-    response = client.post(f"/requests/{request.id}/preform?lang=en", data={
-        "csrf_token": auth.csrf(), "revision": revision(page), "action": "submit",
-        "education_work__skills": "Trukkikortti"})
+    response = post_preform(client, auth, request, "submit",
+                            education_work__skills="Trukkikortti")
     assert response.status_code == 422
     assert 'id="wishes_goals__wishes_goals-error"' in response.text
     assert 'id="question__question-error"' in response.text
@@ -115,10 +118,9 @@ def test_submit_marks_the_required_fields_and_keeps_what_was_typed(client, auth)
 def test_submit_freezes_version_one_and_the_coordinator_sees_it(app, client, auth):
     referrer, coordinator, _, request = world()
     auth.login(referrer)
-    page = client.get(f"/requests/{request.id}").text
-    response = client.post(f"/requests/{request.id}/preform", data={
-        "csrf_token": auth.csrf(), "revision": revision(page), "action": "submit",
-        "wishes_goals__wishes_goals": "Haluaa opiskella", "question__question": "Mikä polku?"})
+    response = post_preform(client, auth, request, "submit",
+                            wishes_goals__wishes_goals="Haluaa opiskella",
+                            question__question="Mikä polku?")
     assert response.status_code == 302
     db.session.refresh(request)
     assert request.state == "submitted" and len(request.preform.versions) == 1
@@ -162,11 +164,9 @@ def test_referrer_withdraws_a_request(client, auth):
 def test_self_assessment_score_and_date_survive_a_save(client, auth):
     referrer, _, _, request = world()
     auth.login(referrer)
-    page = client.get(f"/requests/{request.id}").text
-    client.post(f"/requests/{request.id}/preform", data={
-        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
-        "self_assessment__kykyviisari_score": "6",
-        "self_assessment__kykyviisari_date": "2026-10-01"})
+    post_preform(client, auth, request, "save",
+                 self_assessment__kykyviisari_score="6",
+        self_assessment__kykyviisari_date="2026-10-01")
     again = client.get(f"/requests/{request.id}")
     assert again.status_code == 200
     assert 'value="6"' in again.text and 'value="2026-10-01"' in again.text
@@ -175,10 +175,8 @@ def test_self_assessment_score_and_date_survive_a_save(client, auth):
 def test_a_score_outside_zero_to_ten_is_refused_at_the_field(client, auth):
     referrer, _, _, request = world()
     auth.login(referrer)
-    page = client.get(f"/requests/{request.id}").text
-    response = client.post(f"/requests/{request.id}/preform", data={
-        "csrf_token": auth.csrf(), "revision": revision(page), "action": "save",
-        "self_assessment__kykyviisari_score": "11", "life__housing": "Omistusasunto"})
+    response = post_preform(client, auth, request, "save",
+                            self_assessment__kykyviisari_score="11", life__housing="Omistusasunto")
     assert response.status_code == 422
     assert 'id="self_assessment__kykyviisari_score-error"' in response.text
     assert "Omistusasunto" in response.text

@@ -63,14 +63,19 @@ def _visible_requests():
         ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc())
 
 
+def _audit_listed(requests) -> None:
+    """A list page writes one event per client shown (SPEC §3)."""
+    for item in requests:
+        audit.record("list", object_type="consultation_request", object_id=item.id,
+                     client_id=item.client_id, purpose="consultation_request")
+
+
 @bp.route("")
 @roles_required(*REQUEST_ROLES)
 def requests_list():
     page = db.paginate(_visible_requests(), page=request.args.get("page", 1, type=int),
                        per_page=50, error_out=False)
-    for item in page.items:
-        audit.record("list", object_type="consultation_request", object_id=item.id,
-                     client_id=item.client_id, purpose="consultation_request")
+    _audit_listed(page.items)
     db.session.commit()
     return render_template("consultations/list.html", page=page)
 
@@ -271,9 +276,7 @@ def inbox(team_id: int):
         query = query.join(Organisation, Organisation.id == ConsultationRequest.organisation_id) \
             .where(Organisation.kind == kind)
     items = db.session.scalars(query.limit(200)).all()
-    for item in items:
-        audit.record("list", object_type="consultation_request", object_id=item.id,
-                     client_id=item.client_id, purpose="consultation_request")
+    _audit_listed(items)
     db.session.commit()
     return render_template("consultations/inbox.html", team=team, items=items, state=state,
                            kind=kind, states=INBOX_STATES, state_labels=state_labels(),
