@@ -10,6 +10,8 @@ ENTRIES = [
     ("clients.register", _l("Clients"), ("referrer",)),
     ("consultations.requests_list", _l("Consultation requests"),
      ("referrer", "coordinator", "physician")),
+    ("physician.inbox", _l("Physician inbox"), ("physician",)),
+    ("notifications.list", _l("Notifications"), None),
     ("admin.index", _l("Administration"), ("admin",)),
 ]
 
