@@ -143,12 +143,13 @@ def _register_blueprints(app: Flask) -> None:
     from consult.clients.views import bp as clients_bp
     from consult.consents.views import bp as consents_bp
     from consult.consultations.views import bp as consultations_bp
-    from consult.consultations.views import teams_bp
+    from consult.consultations.inboxes import physician_bp, teams_bp
     from consult.home.views import bp as home_bp
+    from consult.notifications.views import bp as notifications_bp
     from consult.pages.views import bp as pages_bp
 
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, consultations_bp, audit_bp,
-                      teams_bp, admin_bp, catalogue_bp, pages_bp):
+                      teams_bp, physician_bp, notifications_bp, admin_bp, catalogue_bp, pages_bp):
         app.register_blueprint(blueprint)
 
 

@@ -50,6 +50,10 @@ def roles_required(*roles: str) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx call (autosave) must not swap the login page into the
+                    # page; the page keeps what was typed and says so.
+                    abort(401)
                 return login_manager.unauthorized()
             if not current_user.has_role(*roles):
                 deny(403)

@@ -46,6 +46,16 @@ def seed_demo() -> None:
         click.echo(f"  {email:<40} {', '.join(roles)}")
 
 
+@click.command("pause-uncovered")
+def pause_uncovered() -> None:
+    """Pause open cases whose consent has expired (run daily, e.g. from cron)."""
+    from consult.consultations.services import refresh_all_pauses
+
+    changed = refresh_all_pauses()
+    db.session.commit()
+    click.echo(f"Cases paused or resumed: {changed}.")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -129,5 +139,5 @@ def teams_list() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (init_db, seed_demo, users_cli, orgs_cli, teams_cli):
+    for command in (init_db, seed_demo, pause_uncovered, users_cli, orgs_cli, teams_cli):
         app.cli.add_command(command)

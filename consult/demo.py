@@ -1,7 +1,8 @@
 """The demo world of `seed-demo`: one region, organisations of several kinds, a work
 ability team whose people come from three organisations, referrers in three more, a
-manager and an administrator; clients with valid, expired and withdrawn consents.
-Idempotent: running it again changes nothing."""
+manager and an administrator; clients with valid, expired and withdrawn consents;
+consultation requests to the team and to the physician in every state reachable so
+far, with message threads. Idempotent: running it again changes nothing."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,7 +14,10 @@ from consult.accounts import services as accounts
 from consult.catalogue.services import seed_catalogue
 from consult.clients import services as clients
 from consult.clients.identity import check_character
+from consult.catalogue.models import Service
 from consult.consents import services as consents
+from consult.consultations import services as requests
+from consult.consultations.models import ConsultationRequest
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.organisations import services as organisations
@@ -103,6 +107,114 @@ def _seed_clients(users: dict[str, User], team: Team, orgs: dict[str, Organisati
                                       by=referrer)
 
 
+# Pre-forms of the demo cases: invented people and situations.
+PREFORMS = {
+    "Virtanen": {
+        "background.reason": "Pitkä työttömyys ja toistuvat selkäkivut; työkyky epäselvä.",
+        "background.services_and_plans": "Työllistymissuunnitelma, kuntouttava työtoiminta "
+                                          "syksyllä 2026.",
+        "background.benefits": "Työmarkkinatuki.",
+        "background.contacts": "Työllisyysasiantuntija, terveysaseman lääkäri.",
+        "education_work.education": "Rakennusalan perustutkinto.",
+        "education_work.work_history": "Rakennustöitä 20 vuotta, viimeksi 2023.",
+        "education_work.skills": "Työmaan johtaminen, trukkikortti.",
+        "health.client_view": "Selkä kipeytyy istuessa ja nostaessa.",
+        "health.referrer_view": "Motivoitunut, mutta fyysisesti raskas työ ei enää onnistu.",
+        "life.housing": "Vuokra-asunto Tampereella.",
+        "life.daily_routines": "Säännöllinen päivärytmi, kävelee päivittäin.",
+        "wishes_goals.wishes_goals": "Haluaa kevyempään työhön, esimerkiksi varastoon tai "
+                                     "työnjohtoon.",
+        "self_assessment.kykyviisari_score": "5",
+        "question.question": "Mikä olisi oikea seuraava askel: ammatillinen kuntoutus vai "
+                             "työkyvyn arvio?",
+    },
+    "Hämäläinen": {
+        "background.reason": "Sairauspäivärahan enimmäisaika täyttymässä.",
+        "background.benefits": "Sairauspäiväraha.",
+        "health.client_view": "Uupumus ja unettomuus, vointi vaihtelee.",
+        "life.social_network": "Puoliso ja aikuinen tytär tukevat.",
+        "wishes_goals.wishes_goals": "Palata osa-aikaisesti entiseen työhön kaupan alalle.",
+        "question.question": "Miten osa-aikainen paluu työhön järjestetään?",
+    },
+    "Laine": {
+        "background.reason": "Opinnot keskeytyneet, ei työ- tai opiskelupaikkaa.",
+        "education_work.education": "Lukio kesken.",
+        "health.client_view": "Jännittää ryhmätilanteita.",
+        "wishes_goals.wishes_goals": "Haluaa ammattiin, kiinnostaa kokin työ.",
+        "question.question": "Sopisiko Nuotti-valmennus tai nuoren kuntoutusraha?",
+    },
+}
+
+# (client, referrer, target, mode, urgent reason, acts by side, messages (side, text))
+DEMO_REQUESTS = [
+    ("Virtanen", "team", "team_meeting", "", [], []),
+    ("Virtanen", "team", "team_meeting", "Työmarkkinatuen velvoitteet, päätös kuukauden sisällä.",
+     [("referrer", "submit", "")],
+     [("referrer", "Asiakas pääsee paikalle tiistaisin ja torstaisin."),
+      ("coordinator", "Kiitos, otamme käsittelyyn seuraavassa kokouksessa.")]),
+    ("Hämäläinen", "team", "team_meeting", "",
+     [("referrer", "submit", ""),
+      ("coordinator", "return_for_completion",
+       "Lisää kuvaus nykyisestä työkyvystä ja työterveyshuollon kannanotto.")],
+     [("referrer", "Pyydän työterveyshuollon lausunnon ja täydennän ensi viikolla.")]),
+    ("Laine", "team", "team_meeting", "",
+     [("referrer", "submit", ""), ("coordinator", "accept", "")],
+     [("coordinator", "Hyväksytty. Kutsummeko Ohjaamon opinto-ohjaajan mukaan?"),
+      ("referrer", "Kyllä, lisäsin hänet vieraaksi.")]),
+    ("Hämäläinen", "team", "team_meeting", "",
+     [("referrer", "submit", ""),
+      ("coordinator", "resolve_at_consultation",
+       "Ohjaa asiakas Kelan ammatillisen kuntoutuksen selvitykseen; kokousta ei tarvita.")],
+     []),
+    ("Virtanen", "team", "team_meeting", "",
+     [("referrer", "submit", ""),
+      ("coordinator", "decline", "Sama kysymys on jo käsittelyssä toisessa pyynnössä.")], []),
+    ("Laine", "team", "team_meeting", "", [("referrer", "withdraw", "")], []),
+    ("Virtanen", "physician", "video", "", [("referrer", "submit", "")],
+     [("referrer", "Asiakkaalla on tuore selän magneettikuva terveysasemalla.")]),
+    ("Hämäläinen", "physician", "written_statement", "",
+     [("referrer", "submit", ""), ("physician", "accept", "")], []),
+    ("Laine", "physician", "phone", "",
+     [("referrer", "submit", ""),
+      ("physician", "return_for_completion", "Kerro, mitä lääkäriltä halutaan kysyä.")], []),
+]
+
+
+def _seed_requests(users: dict[str, User], team: Team) -> None:
+    referrers = {c[0]: users[c[5]] for c in CLIENTS}
+    codes = {c[0]: demo_identity_code(c[2], c[3]) for c in CLIENTS}
+    if db.session.scalar(select(ConsultationRequest.id).where(
+            ConsultationRequest.referrer_id.in_([u.id for u in referrers.values()]))):
+        return  # already seeded
+    coordinator = users["coordinator@example.fi"]
+    physician = users["physician@example.fi"]
+    by_side = {"coordinator": coordinator, "physician": physician}
+    guidance = db.session.scalars(select(Service).where(
+        Service.name_en == "Vocational rehabilitation assessment")).all()
+    for last, target, mode, urgent, acts, messages in DEMO_REQUESTS:
+        referrer = referrers[last]
+        client = clients.find_by_identity_code(referrer.organisation_id, codes[last])
+        request = requests.create_request(
+            client=client, referrer=referrer, mode=mode,
+            team=team if target == "team" else None,
+            physician=physician if target == "physician" else None,
+            urgency="urgent" if urgent else "normal", urgency_reason=urgent,
+            preferred_dates="tiistaisin tai torstaisin")
+        request.preform.draft = dict(PREFORMS[last])
+        if last == "Laine" and target == "team" and acts and acts[-1][1] == "accept":
+            requests.propose_guest(request, name="Teemu Opinto-ohjaaja",
+                                   organisation=referrer.organisation,
+                                   email="teemu.opinto@example.fi", by=referrer)
+        for side, act, message in acts:
+            actor = referrer if side == "referrer" else by_side[side]
+            requests.perform(request, act, actor, message=message,
+                             linked_services=guidance if act == "resolve_at_consultation"
+                             else ())
+        for side, text in messages:
+            requests.post_message(request, referrer if side == "referrer" else by_side[side],
+                                  text)
+
+
 def _organisation(name: str, kind: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.name == name))
     return org or organisations.create_organisation(name=name, kind=kind, region=REGION)
@@ -131,5 +243,7 @@ def seed() -> list[tuple[str, list[str]]]:
     db.session.flush()
     _seed_clients(users, team, orgs)
     seed_catalogue()
+    db.session.flush()
+    _seed_requests(users, team)
     db.session.flush()
     return listed

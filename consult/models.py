@@ -6,4 +6,5 @@ from consult.clients.models import Client  # noqa: F401
 from consult.consents.models import Consent, consent_organisation  # noqa: F401
 from consult.catalogue.models import Service  # noqa: F401
 from consult.consultations.models import (  # noqa: F401
-    ConsultationRequest, Notification, PreForm, PreFormVersion, RequestEvent)
+    ConsultationRequest, Notification, PreForm, PreFormVersion, RequestEvent, RequestGuest,
+    RequestMessage, request_event_service)

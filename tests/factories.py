@@ -125,3 +125,27 @@ def create_request(*, team=None, physician=None, mode=None, referrer: User | Non
     }
     db.session.flush()
     return request
+
+
+def create_submitted_request(*, urgent: bool = False, **kwargs):
+    """A request its referrer has submitted (as create_request takes)."""
+    from consult.consultations import services
+
+    request = create_request(**kwargs)
+    if urgent:
+        request.urgency, request.urgency_reason = "urgent", "Etuus päättyy"
+    services.perform(request, "submit", request.referrer)
+    return request
+
+
+def create_notification(user: User, request=None, kind: str = "submit", read: bool = False,
+                        created_at=None):
+    from consult.consultations.models import Notification
+    from consult.timeutil import utcnow
+
+    notification = Notification(user_id=user.id, request_id=request.id if request else None,
+                                kind=kind, created_at=created_at or utcnow(),
+                                read_at=utcnow() if read else None)
+    db.session.add(notification)
+    db.session.flush()
+    return notification

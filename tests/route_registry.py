@@ -67,6 +67,16 @@ def _admin_world(values=None, form=None, missing=None) -> World:
     )
 
 
+@route("admin.user_cases")
+def user_cases() -> World:
+    leaver = factories.create_user("referrer")
+    successor = factories.create_user("referrer", organisation=leaver.organisation)
+    factories.create_request(team=factories.create_team(
+        coordinators=[factories.create_user("coordinator")]), referrer=leaver)
+    return _admin_world(values={"user_id": leaver.id}, missing={"user_id": 999999},
+                        form={"referrer_id": successor.id})
+
+
 @route("home.my_work", "accounts.profile", "accounts.continue_session")
 def any_logged_in_user() -> World:
     return World(owner=factories.create_user("referrer"))
@@ -313,3 +323,96 @@ def request_decision() -> World:
                  outsider=factories.create_user("coordinator", "physician"),
                  wrong_role=factories.create_user("referrer", "member", "manager", "admin"),
                  form={"action": "accept", "message": ""})
+
+
+def _submitted_request_world(**form) -> World:
+    """A submitted team request; the owner is its referrer (the case manager)."""
+    from consult.consultations import services
+
+    world = _request_world(**form)
+    request = db_get_request(world.values["request_id"])
+    services.perform(request, "submit", world.owner)
+    world.request = request
+    return world
+
+
+def db_get_request(request_id):
+    from consult.consultations.models import ConsultationRequest
+    from consult.extensions import db
+
+    return db.session.get(ConsultationRequest, request_id)
+
+
+@route("consultations.version")
+def request_version() -> World:
+    world = _submitted_request_world()
+    world.values["number"] = 1
+    world.missing_values = {"request_id": 999999, "number": 1}
+    return world
+
+
+@route("consultations.autosave_preform")
+def request_autosave() -> World:
+    world = _request_world(revision="0", background__reason="Syy")
+    world.wrong_role = factories.create_user(*NOT_A_REFERRER)
+    return world
+
+
+@route("consultations.post_message")
+def request_message() -> World:
+    return _submitted_request_world(body="Onko lausunto jo pyydetty?")
+
+
+@route("consultations.add_guest")
+def request_guest_add() -> World:
+    world = _request_world()
+    world.wrong_role = factories.create_user(*NOT_A_REFERRER)
+    # The consent the factory records names the referrer's own organisation.
+    world.form = {"name": "Sari Sosiaalityö", "organisation_id": world.owner.organisation_id,
+                  "email": "sari@example.fi"}
+    return world
+
+
+@route("consultations.remove_guest")
+def request_guest_remove() -> World:
+    from consult.consultations import services
+
+    world = _request_world()
+    world.wrong_role = factories.create_user(*NOT_A_REFERRER)
+    guest = services.propose_guest(db_get_request(world.values["request_id"]),
+                                   name="Sari Sosiaalityö", organisation=world.owner.organisation,
+                                   email="sari@example.fi", by=world.owner)
+    world.values["guest_id"] = guest.id
+    world.missing_values = {"request_id": 999999, "guest_id": guest.id}
+    return world
+
+
+@route("consultations.handover")
+def request_handover() -> World:
+    world = _request_world()
+    colleague = factories.create_user("referrer", organisation=world.owner.organisation)
+    world.form = {"referrer_id": colleague.id}
+    world.wrong_role = factories.create_user("member", "physician", "manager", "admin",
+                                             organisation=world.owner.organisation)
+    return world
+
+
+@route("physician.inbox")
+def physician_inbox() -> World:
+    physician = factories.create_user("physician")
+    for urgent in (False, True, False):  # rows, so the statement budget sees a real list
+        factories.create_submitted_request(physician=physician, urgent=urgent)
+    return World(owner=physician,
+                 wrong_role=factories.create_user("referrer", "coordinator", "member",
+                                                  "manager", "admin"))
+
+
+@route("notifications.list", "notifications.mark_all_read")
+def notifications_page() -> World:
+    physician = factories.create_user("physician")
+    referrer = factories.create_user("referrer")
+    request = factories.create_submitted_request(physician=physician, referrer=referrer)
+    factories.create_notification(referrer, request, kind="message")
+    factories.create_notification(referrer, request, kind="book_slot", read=True)
+    # Every role may see their own notifications: no wrong role, and no object id.
+    return World(owner=referrer)

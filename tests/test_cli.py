@@ -170,3 +170,21 @@ def test_seed_demo_registers_clients_with_valid_expired_and_withdrawn_consents(r
     states = sorted(c.consents[0].state(today()) for c in clients if c.consents)
     assert states == ["expired", "valid", "valid", "valid", "withdrawn"]
     assert len({c.organisation_id for c in clients}) == 3
+
+
+def test_seed_demo_has_requests_in_every_state_reachable_so_far_with_threads(runner):
+    from consult.consultations.models import ConsultationRequest, RequestMessage
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])  # idempotent: no second set
+    requests = db.session.scalars(select(ConsultationRequest)).all()
+    team_states = {r.state for r in requests if r.target_team_id}
+    physician_modes = {r.mode for r in requests if r.target_physician_id}
+    assert team_states == {"draft", "submitted", "returned", "accepted",
+                           "resolved_at_consultation", "declined", "withdrawn"}
+    assert physician_modes == {"video", "phone", "written_statement"}
+    assert len(requests) == 10
+    threads = {m.request_id for m in db.session.scalars(select(RequestMessage))}
+    assert len(threads) >= 4
+    resolved = next(r for r in requests if r.state == "resolved_at_consultation")
+    assert resolved.events[-1].services  # the guidance points to a catalogue service

@@ -3,6 +3,7 @@ request, fill the pre-form (save, come back, conflict), submit, withdraw."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ def world(consent=True):
 
 
 def revision(page: str) -> str:
-    return re.search(r'name="revision" value="([^"]*)"', page).group(1)
+    return re.search(r'name="revision" id="preform-revision" value="([^"]*)"', page).group(1)
 
 
 def post_preform(client, auth, request, action="save", revision_from=None, **fields):
@@ -285,3 +286,148 @@ def test_a_decision_on_a_closed_request_is_refused_with_a_message(client, auth):
     assert "present state" in response.text
     db.session.refresh(request)
     assert request.state == "declined"
+
+
+def autosave(client, auth, request, revision_value, **fields):
+    return client.post(f"/requests/{request.id}/preform/autosave?lang=en",
+                       data={"csrf_token": auth.csrf(), "revision": revision_value, **fields},
+                       headers={"HX-Request": "true"})
+
+
+def test_autosave_saves_the_draft_and_hands_back_the_new_revision(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    start = revision(client.get(f"/requests/{request.id}").text)
+    response = autosave(client, auth, request, start, life__housing="Tukiasunto")
+    assert response.status_code == 200 and "Saved automatically" in response.text
+    new = re.search(r'id="preform-revision" value="(\d+)" hx-swap-oob="true"', response.text)
+    assert new and int(new.group(1)) == int(start) + 1
+    db.session.refresh(request.preform)
+    assert request.preform.draft["life.housing"] == "Tukiasunto"
+    # Leaving and coming back: the page has the text and the same revision.
+    page = client.get(f"/requests/{request.id}").text
+    assert "Tukiasunto" in page and revision(page) == new.group(1)
+
+
+def test_autosave_after_someone_else_saved_warns_and_overwrites_nothing(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    stale = revision(client.get(f"/requests/{request.id}").text)
+    autosave(client, auth, request, stale, background__reason="Toisen teksti")
+    response = autosave(client, auth, request, stale, background__reason="Minun tekstini")
+    assert response.status_code == 409
+    assert "Toisen teksti" in response.text  # their text, out of band above the form
+    assert 'name="autosave_off" id="autosave-flag" value="1" hx-swap-oob="true"' in response.text
+    db.session.refresh(request.preform)
+    assert request.preform.draft["background.reason"] == "Toisen teksti"
+    # While the flag is on, autosave saves nothing.
+    new_revision = re.search(r'id="preform-revision" value="(\d+)"', response.text).group(1)
+    off = autosave(client, auth, request, new_revision, autosave_off="1",
+                   background__reason="Minun tekstini")
+    assert off.status_code == 200 and "paused until you press Save draft" in off.text
+    db.session.refresh(request.preform)
+    assert request.preform.draft["background.reason"] == "Toisen teksti"
+
+
+def test_the_same_text_saved_twice_is_not_a_conflict(client, auth):
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    stale = revision(client.get(f"/requests/{request.id}").text)
+    autosave(client, auth, request, stale, background__reason="Sama teksti")
+    response = client.post(f"/requests/{request.id}/preform", data={
+        "csrf_token": auth.csrf(), "revision": stale, "action": "save",
+        "background__reason": "Sama teksti"})
+    assert response.status_code == 302
+
+
+def test_autosave_with_an_ended_session_answers_401_not_the_login_page(client, auth):
+    import time_machine
+
+    from consult.timeutil import utcnow
+
+    referrer, _, _, request = world()
+    auth.login(referrer)
+    token = auth.csrf()
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):  # past the idle timeout
+        response = client.post(f"/requests/{request.id}/preform/autosave",
+                               data={"csrf_token": token, "revision": "0"},
+                               headers={"HX-Request": "true"})
+    assert response.status_code == 401
+
+
+def test_earlier_versions_are_one_click_away(client, auth):
+    from consult.consultations import services
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = submitted(team)
+    services.perform(request, "return_for_completion", coordinator, message="Lisää taustaa.")
+    request.preform.draft = dict(request.preform.draft, **{"background.reason": "Uusi tausta"})
+    services.perform(request, "resubmit", request.referrer)
+    db.session.commit()
+    auth.login(coordinator)
+    page = client.get(f"/requests/{request.id}?lang=en").text
+    assert f'href="/requests/{request.id}/versions/1"' in page
+    assert f'href="/requests/{request.id}/versions/2"' in page
+    first = client.get(f"/requests/{request.id}/versions/1?lang=en").text
+    assert "Version 1" in first and "Uusi tausta" not in first
+    assert "Uusi tausta" in client.get(f"/requests/{request.id}/versions/2").text
+    assert client.get(f"/requests/{request.id}/versions/3").status_code == 404
+
+
+def test_guidance_can_point_to_catalogue_services_the_referrer_then_sees(client, auth):
+    from consult.catalogue.models import Service
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    request = submitted(team)
+    service = Service(category="kela", organisation_kind="kela", name_fi="Nuotti-valmennus",
+                      name_sv="Nuotti-coachning", name_en="Nuotti coaching",
+                      description_en="Coaching for young adults.")
+    db.session.add(service)
+    db.session.commit()
+    auth.login(coordinator)
+    page = client.get(f"/requests/{request.id}?lang=en").text
+    assert f'value="{service.id}"' in page and "Nuotti coaching" in page
+    response = client.post(f"/requests/{request.id}/decide", data={
+        "csrf_token": auth.csrf(), "action": "resolve_at_consultation",
+        "message": "Ohjataan Nuotti-valmennukseen.", "services": [service.id]})
+    assert response.status_code == 302
+    db.session.refresh(request)
+    assert [s.id for s in request.events[-1].services] == [service.id]
+    auth.logout()
+    auth.login(request.referrer)
+    page = client.get(f"/requests/{request.id}?lang=en").text
+    assert "Nuotti coaching" in page and "Coaching for young adults." in page
+
+
+def test_the_request_list_filters_by_state(client, auth):
+    referrer = factories.create_user("referrer")
+    team = factories.create_team(coordinators=[factories.create_user("coordinator")])
+    draft = factories.create_request(team=team, referrer=referrer)
+    sent = submitted(team, referrer=referrer)
+    db.session.commit()
+    auth.login(referrer)
+    page = client.get("/requests?state=submitted").text
+    assert f'href="/requests/{sent.id}"' in page and f'href="/requests/{draft.id}"' not in page
+
+
+def test_a_busy_request_page_stays_within_the_statement_budget(client, auth, count_queries):
+    from consult.consultations import services
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator, factories.create_user("coordinator")],
+                                 members=[factories.create_user("member") for _ in range(3)])
+    request = submitted(team)
+    for i in range(6):
+        services.post_message(request, request.referrer if i % 2 else coordinator, f"Viesti {i}")
+    services.perform(request, "return_for_completion", coordinator, message="Lisää.")
+    services.perform(request, "resubmit", request.referrer)
+    db.session.commit()
+    for user in (coordinator, request.referrer):
+        auth.login(user)
+        client.get(f"/requests/{request.id}")
+        with count_queries() as counter:
+            assert client.get(f"/requests/{request.id}").status_code == 200
+        assert counter.count <= 12, "\n".join(counter.statements)
+        auth.logout()

@@ -28,3 +28,34 @@ def test_every_page_stays_within_the_statement_budget_with_more_data(
         response = client.get(url)
     assert response.status_code == 200
     assert counter.count <= BUDGET, "\n".join(counter.statements)
+
+
+def _statements(client, url, count_queries) -> int:
+    client.get(url)
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    return counter.count
+
+
+def test_list_pages_write_their_audit_rows_in_one_statement_whatever_the_length(
+        client, auth, count_queries):
+    """One audit event per client shown, but not one statement per row."""
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    referrer = factories.create_user("referrer")
+    factories.create_submitted_request(team=team, referrer=referrer)
+    db.session.commit()
+    pages = {referrer: ["/requests", "/clients"], coordinator: [f"/teams/{team.id}/inbox"]}
+    before = {}
+    for user, urls in pages.items():
+        auth.login(user)
+        before.update({url: _statements(client, url, count_queries) for url in urls})
+        auth.logout()
+    for _ in range(15):
+        factories.create_submitted_request(team=team, referrer=referrer)
+    db.session.commit()
+    for user, urls in pages.items():
+        auth.login(user)
+        for url in urls:
+            assert _statements(client, url, count_queries) == before[url], url
+        auth.logout()

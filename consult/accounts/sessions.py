@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import LoginSession, User
 from consult.extensions import db
@@ -65,7 +66,10 @@ def current_row() -> LoginSession | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    # The user and their roles come with the row: every page needs them.
+    row = db.session.scalars(
+        select(LoginSession).where(LoginSession.token_hash == _hash(token))
+        .options(joinedload(LoginSession.user).joinedload(User.role_rows))).unique().first()
     if row is None:
         session.pop(SESSION_KEY, None)
         g.session_ended = True

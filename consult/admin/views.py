@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from consult.access import deployment_wide, load_or_404, roles_required
 from consult.accounts import services as accounts
 from consult.accounts.models import User, UserRole
+from consult.consultations import services as consultations
 from consult.extensions import db
 from consult.forms import choices
 from consult.forms.admin import (
@@ -23,6 +24,7 @@ from consult.forms.admin import (
     organisation_kind_labels,
     role_labels,
 )
+from consult.forms.consultations import HandoverForm
 from consult.organisations import services as organisations
 from consult.organisations.models import Organisation, Team, TeamMembership
 
@@ -300,4 +302,31 @@ def user_activate(user_id: int):
         db.session.commit()
         flash(_("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/cases", methods=["GET", "POST"])
+@admin_only
+def user_cases(user_id: int):
+    """Hand every open case of a referrer to another referrer of the same
+    organisation. The administrator sees how many cases, never what they are."""
+    user = load_or_404(User, user_id, deployment_wide)
+    open_count = len(consultations.open_cases_of(user))
+    form = HandoverForm()
+    colleagues = db.session.scalars(select(User).where(
+        User.organisation_id == user.organisation_id, User.id != user.id,
+        User.is_active_account, User.role_rows.any(UserRole.role == "referrer"))
+        .order_by(User.name)).all()
+    form.referrer_id.choices = choices((u.id, u.name) for u in colleagues)
+    if open_count and form.validate_on_submit():
+        try:
+            moved = consultations.hand_over_all(
+                user, db.session.get(User, form.referrer_id.data), by=current_user)
+        except consultations.TransitionRefused as refused:
+            form.referrer_id.errors.append(str(refused.message))
+        else:
+            db.session.commit()
+            flash(_("%(count)s cases handed over.", count=moved), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_cases.html", user=user, form=form,
+                           open_count=open_count), (422 if form.errors else 200)
 

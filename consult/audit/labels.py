@@ -15,7 +15,9 @@ def action_labels():
 def object_labels():
     return {"client": _l("Client details"), "consent": _l("Consent"),
             "access_report": _l("Access report"),
-            "consultation_request": _l("Consultation request")}
+            "consultation_request": _l("Consultation request"),
+            "request_message": _l("Message on a request"),
+            "request_guest": _l("Guest proposed for a case")}
 
 
 def purpose_labels():
@@ -42,6 +44,12 @@ def purpose_labels():
         "resolve_at_consultation": _l("Resolving at the consultation stage"),
         "decline": _l("Declining the request"),
         "withdraw": _l("Withdrawing the request"),
+        # Besides the state machine.
+        "message": _l("Message between the referrer and the team or physician"),
+        "guest": _l("Proposing a guest for the case"),
+        "handover": _l("Handing the case to another referrer"),
+        "pause": _l("Pausing the case: consent no longer covers it"),
+        "resume": _l("Resuming the case: consent covers it again"),
     }
 
 

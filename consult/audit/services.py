@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 
 from consult.audit.models import AuditEvent
 from consult.extensions import db
+from consult.timeutil import utcnow
+
+
+def _row(action, *, object_type="", object_id=None, client_id=None, purpose="",
+         outcome="allowed", recipient="", detail="", user=None) -> dict:
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    return dict(
+        at=utcnow(), action=action, object_type=object_type, object_id=object_id,
+        client_id=client_id, purpose=purpose, outcome=outcome, recipient=recipient,
+        detail=detail[:200], user_id=user.id if user is not None else None,
+        organisation_id=user.organisation_id if user is not None else None,
+        remote_addr=(request.remote_addr or "")[:64] if has_request_context() else "",
+    )
+
+
+def record_listed(object_type: str, objects, *, client_id_of, purpose: str) -> None:
+    """One "list" event per object a page shows, written as a single multi-row
+    statement, so that a longer list does not mean more statements (SPEC §10)."""
+    rows = [_row("list", object_type=object_type, object_id=obj.id,
+                 client_id=client_id_of(obj), purpose=purpose) for obj in objects]
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
 
 
 def record(
@@ -21,21 +45,9 @@ def record(
     detail: str = "",
     user=None,
 ) -> AuditEvent:
-    if user is None and has_request_context() and current_user.is_authenticated:
-        user = current_user
-    event = AuditEvent(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        client_id=client_id,
-        purpose=purpose,
-        outcome=outcome,
-        recipient=recipient,
-        detail=detail[:200],
-        user_id=user.id if user is not None else None,
-        organisation_id=user.organisation_id if user is not None else None,
-        remote_addr=(request.remote_addr or "")[:64] if has_request_context() else "",
-    )
+    event = AuditEvent(**_row(action, object_type=object_type, object_id=object_id,
+                              client_id=client_id, purpose=purpose, outcome=outcome,
+                              recipient=recipient, detail=detail, user=user))
     db.session.add(event)
     return event
 

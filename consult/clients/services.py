@@ -58,9 +58,8 @@ def record_view(client: Client, purpose: str = "client_register") -> None:
 
 def record_listed(clients) -> None:
     """A list page writes one event per client shown (SPEC §3)."""
-    for client in clients:
-        audit.record("list", object_type="client", object_id=client.id, client_id=client.id,
-                     purpose="client_register")
+    audit.record_listed("client", clients, client_id_of=lambda c: c.id,
+                        purpose="client_register")
 
 
 def register_query(organisation_id: int, search: str = "") -> Select:

@@ -12,6 +12,7 @@ from consult.clients import services as client_services
 from consult.clients.policy import CLIENT_ROLES, load_client
 from consult.consents import services
 from consult.consents.models import Consent
+from consult.consultations import services as pauses
 from consult.extensions import db
 from consult.forms import choices
 from consult.forms.consents import ConsentForm, WithdrawConsentForm
@@ -56,8 +57,11 @@ def new(client_id: int):
             purpose_consultation=form.purpose_consultation.data,
             purpose_data_exchange=form.purpose_data_exchange.data,
             form_reference=form.form_reference.data, by=current_user)
+        resumed = pauses.refresh_pauses_for_client(client, by=current_user)
         db.session.commit()
         flash(_("Consent recorded."), "success")
+        if resumed:
+            flash(_("Paused cases of the client that this consent covers were resumed."), "info")
         return redirect(url_for("clients.show", client_id=client.id))
     elif request.method == "POST":
         status = 422
@@ -80,8 +84,12 @@ def withdraw(client_id: int, consent_id: int):
     if form.validate_on_submit():
         services.withdraw_consent(consent, on=form.withdrawn_on.data, reason=form.reason.data,
                                   by=current_user)
+        paused = pauses.refresh_pauses_for_client(client, by=current_user)
         db.session.commit()
         flash(_("Consent withdrawn."), "success")
+        if paused:
+            flash(_("The client's open cases that the consent no longer covers are paused; "
+                    "the team or physician has been told."), "info")
         return redirect(url_for("clients.show", client_id=client.id))
     if request.method == "GET":
         client_services.record_view(client, purpose="consent")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
@@ -54,6 +54,10 @@ class ConsultationRequest(db.Model):
                                               cascade="all, delete-orphan")
     events: Mapped[list["RequestEvent"]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan")
+    messages: Mapped[list["RequestMessage"]] = relationship(
+        back_populates="request", order_by="RequestMessage.id", cascade="all, delete-orphan")
+    guests: Mapped[list["RequestGuest"]] = relationship(
+        back_populates="request", order_by="RequestGuest.id", cascade="all, delete-orphan")
 
     @property
     def is_team_request(self) -> bool:
@@ -90,19 +94,64 @@ class PreFormVersion(db.Model):
     preform: Mapped[PreForm] = relationship(back_populates="versions")
 
 
+# The catalogue services a decision points to (resolve at consultation stage).
+request_event_service = db.Table(
+    "request_event_service",
+    Column("request_event_id", ForeignKey("request_event.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("service_id", ForeignKey("service.id"), primary_key=True),
+)
+
+
 class RequestEvent(db.Model):
-    """Who moved the request, when, from what to what, and why."""
+    """Who moved the request, when, from what to what, and why. Besides the acts of
+    the state machine: a handover, and a pause or resume when consent stops or starts
+    covering the case (the latter with no actor when a consent simply expires)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     act: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     message: Mapped[str] = mapped_column(Text, default="")
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    services: Mapped[list["Service"]] = relationship(  # noqa: F821
+        secondary=request_event_service, order_by="Service.name_fi")
+
+
+class RequestMessage(db.Model):
+    """The thread between the referrer and the coordinator or physician: plain text,
+    newest last."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="messages")
+    # Joined: a thread never shows a message without its author.
+    author: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+
+class RequestGuest(db.Model):
+    """A participant from outside the team proposed for the case, with the client's
+    permission: the consent must name the guest's organisation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="guests")
+    organisation: Mapped["Organisation"] = relationship()  # noqa: F821
 
 
 class Notification(db.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from consult.audit import services as audit
 from consult.consents.services import covers_physician, covers_team
@@ -21,8 +22,10 @@ from consult.consultations.models import (
     PreForm,
     PreFormVersion,
     RequestEvent,
+    RequestGuest,
+    RequestMessage,
 )
-from consult.consultations.states import ACTS, mode_fits_target
+from consult.consultations.states import ACTS, DISCLOSING_ACTS, PAUSABLE_STATES, mode_fits_target
 from consult.extensions import db
 from consult.timeutil import today, utcnow
 
@@ -73,9 +76,12 @@ def save_draft(preform: PreForm, values: dict, *, expected_revision: int, by) ->
     """Overwrite the draft if nobody saved in between; return the new revision."""
     if preform.request.state not in ("draft", "returned"):
         raise TransitionRefused(_l("The pre-information form can no longer be changed."))
+    draft = {k: str(v) for k, v in values.items() if k in PREFORM_FIELDS}
     if preform.draft_revision != expected_revision:
+        if draft == (preform.draft or {}):
+            return preform.draft_revision  # the same text saved twice (autosave + button)
         raise DraftConflict(dict(preform.draft or {}), preform.draft_revision)
-    preform.draft = {k: str(v) for k, v in values.items() if k in PREFORM_FIELDS}
+    preform.draft = draft
     preform.draft_revision += 1
     preform.draft_saved_at = utcnow()
     preform.draft_saved_by_id = by.id
@@ -95,14 +101,27 @@ def _freeze(preform: PreForm, by) -> PreFormVersion:
     return version
 
 
-def covering_consent(request: ConsultationRequest):
-    """A consent of the client that is valid today and covers the request's target."""
+def _covers(consent, request: ConsultationRequest, on, guest_organisation_ids) -> bool:
+    if request.target_team is not None:
+        return covers_team(consent, request.target_team, on, guest_organisation_ids)
+    return covers_physician(consent, request.target_physician, on) and set(
+        guest_organisation_ids) <= set(consent.organisation_ids)
+
+
+def covering_consents(request: ConsultationRequest) -> list:
+    """The client's consents valid today that cover the target and the guests."""
     on = today()
+    guests = sorted({g.organisation_id for g in request.guests})
+    return [c for c in request.client.consents if _covers(c, request, on, guests)]
+
+
+def covering_consent(request: ConsultationRequest, extra_organisation_ids=()):
+    """A consent of the client that is valid today and covers the request's target and
+    the organisation of every guest proposed for it (and of `extra_organisation_ids`)."""
+    on = today()
+    guests = {g.organisation_id for g in request.guests} | set(extra_organisation_ids)
     for consent in request.client.consents:
-        if request.target_team is not None and covers_team(consent, request.target_team, on):
-            return consent
-        if request.target_physician is not None and covers_physician(
-                consent, request.target_physician, on):
+        if _covers(consent, request, on, sorted(guests)):
             return consent
     return None
 
@@ -121,17 +140,41 @@ def _actor_roles(request: ConsultationRequest, actor) -> set[str]:
     return roles
 
 
+def _other_side(request: ConsultationRequest) -> list:
+    if request.target_team is not None:
+        return list(request.target_team.coordinators)
+    return [request.target_physician]
+
+
 def _concerned(request: ConsultationRequest, actor) -> list:
     """The referrer hears of what the other side does, and the other side of the
     referrer's acts."""
+    if actor is None:
+        return [request.referrer, *_other_side(request)]
     if actor.id == request.referrer_id:
-        if request.target_team is not None:
-            return request.target_team.coordinators
-        return [request.target_physician]
+        return _other_side(request)
     return [request.referrer]
 
 
-def perform(request: ConsultationRequest, act_name: str, actor, message: str = "") -> RequestEvent:
+def _notify(request: ConsultationRequest, kind: str, people, actor=None) -> None:
+    seen = set()
+    for person in people:
+        if person is None or person.id in seen or (actor is not None and person.id == actor.id):
+            continue
+        seen.add(person.id)
+        db.session.add(Notification(user_id=person.id, request_id=request.id, kind=kind))
+
+
+def _refuse_while_paused(request: ConsultationRequest) -> None:
+    """No new disclosures while the consent does not cover the case (SPEC §3)."""
+    if request.is_paused or covering_consent(request) is None:
+        raise TransitionRefused(_l(
+            "The case is paused: the client's consent no longer covers it. Record a new "
+            "consent first."))
+
+
+def perform(request: ConsultationRequest, act_name: str, actor, message: str = "",
+            linked_services=()) -> RequestEvent:
     act = ACTS.get(act_name)
     if act is None or not act.allowed_from(request.state, request.mode):
         raise TransitionRefused(_l("This cannot be done to a request in its present state."))
@@ -139,6 +182,8 @@ def perform(request: ConsultationRequest, act_name: str, actor, message: str = "
         raise TransitionRefused(_l("You cannot do this to this request."))
     if act.needs_message and not message.strip():
         raise TransitionRefused(_l("Write a message that says why."))
+    if act_name in DISCLOSING_ACTS:
+        _refuse_while_paused(request)
     if act_name in ("submit", "resubmit"):
         missing = missing_required(request.preform)
         if missing:
@@ -154,11 +199,162 @@ def perform(request: ConsultationRequest, act_name: str, actor, message: str = "
     request.state = act.target
     event = RequestEvent(request=request, actor_id=actor.id, act=act_name,
                          from_state=from_state, to_state=act.target, message=message.strip())
+    if act_name == "resolve_at_consultation":
+        event.services = list(linked_services)
     db.session.add(event)
-    for person in _concerned(request, actor):
-        if person is not None and person.id != actor.id:
-            db.session.add(Notification(user_id=person.id, request_id=request.id, kind=act_name))
+    _notify(request, act_name, _concerned(request, actor), actor)
     db.session.flush()
     audit.record("transition", object_type="consultation_request", object_id=request.id,
                  client_id=request.client_id, purpose=act_name, user=actor)
     return event
+
+
+# The message thread ----------------------------------------------------------------
+
+def can_converse(request: ConsultationRequest, user) -> bool:
+    """The case manager and the other side (the target team's coordinators or the
+    target physician) talk in the thread, once the request has been submitted."""
+    return request.state != "draft" and bool(
+        _actor_roles(request, user) & {"referrer", "coordinator", "physician"})
+
+
+def post_message(request: ConsultationRequest, author, body: str) -> RequestMessage:
+    if not body.strip():
+        raise TransitionRefused(_l("Write a message."))
+    if not can_converse(request, author):
+        raise TransitionRefused(_l("You cannot write in this request's thread."))
+    message = RequestMessage(request=request, author_id=author.id, body=body.strip())
+    db.session.add(message)
+    _notify(request, "message", _concerned(request, author), author)
+    db.session.flush()
+    audit.record("create", object_type="request_message", object_id=message.id,
+                 client_id=request.client_id, purpose="message", user=author)
+    return message
+
+
+# Guests proposed for the case ------------------------------------------------------
+
+GUEST_STATES = ("draft", "submitted", "returned", "accepted")
+
+
+class GuestNotCovered(TransitionRefused):
+    """The client's consent does not name the guest's organisation."""
+
+
+def propose_guest(request: ConsultationRequest, *, name: str, organisation, email: str,
+                  by) -> RequestGuest:
+    if by.id != request.referrer_id or request.state not in GUEST_STATES:
+        raise TransitionRefused(_l("Guests can be proposed only by the referrer, before "
+                                   "the case is scheduled."))
+    if request.is_paused:
+        _refuse_while_paused(request)
+    if covering_consent(request, extra_organisation_ids=[organisation.id]) is None:
+        raise GuestNotCovered(_l(
+            "The client's consent does not cover %(org)s. Record a consent that names it "
+            "before proposing this guest.", org=organisation.name))
+    guest = RequestGuest(request=request, name=name.strip(), organisation_id=organisation.id,
+                         organisation=organisation, email=email.strip(), proposed_by_id=by.id)
+    db.session.add(guest)
+    db.session.flush()
+    audit.record("create", object_type="request_guest", object_id=guest.id,
+                 client_id=request.client_id, purpose="guest", user=by)
+    return guest
+
+
+def remove_guest(guest: RequestGuest, *, by) -> None:
+    request = guest.request
+    if by.id != request.referrer_id or request.state not in GUEST_STATES:
+        raise TransitionRefused(_l("Guests can be proposed only by the referrer, before "
+                                   "the case is scheduled."))
+    request.guests.remove(guest)
+    db.session.flush()
+    audit.record("update", object_type="request_guest", object_id=guest.id,
+                 client_id=request.client_id, purpose="guest", user=by)
+
+
+# Handing a case over ---------------------------------------------------------------
+
+HANDOVER_CLOSED = ("closed", "declined", "withdrawn")
+
+
+def can_hand_over(request: ConsultationRequest, user) -> bool:
+    """The case manager, the target team's coordinator (once submitted), or an
+    administrator (from the user's admin page, without seeing the case)."""
+    if request.state in HANDOVER_CLOSED:
+        return False
+    if user.id == request.referrer_id or user.has_role("admin"):
+        return True
+    return request.state != "draft" and "coordinator" in _actor_roles(request, user)
+
+
+def hand_over(request: ConsultationRequest, to_user, *, by) -> RequestEvent:
+    if not can_hand_over(request, by):
+        raise TransitionRefused(_l("You cannot hand this case over."))
+    if (to_user is None or not to_user.is_active_account or not to_user.has_role("referrer")
+            or to_user.organisation_id != request.organisation_id):
+        raise TransitionRefused(_l("Choose an active referrer of the same organisation."))
+    if to_user.id == request.referrer_id:
+        raise TransitionRefused(_l("This referrer is already the case manager."))
+    previous = request.referrer
+    request.referrer = to_user
+    event = RequestEvent(request=request, actor_id=by.id, act="handover",
+                         from_state=request.state, to_state=request.state,
+                         message=f"{previous.name} → {to_user.name}")
+    db.session.add(event)
+    _notify(request, "handover", [previous, to_user], by)
+    db.session.flush()
+    audit.record("update", object_type="consultation_request", object_id=request.id,
+                 client_id=request.client_id, purpose="handover", user=by)
+    return event
+
+
+def open_cases_of(referrer) -> list[ConsultationRequest]:
+    """The cases a referrer manages that can still be handed over."""
+    return list(db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.referrer_id == referrer.id,
+        ConsultationRequest.state.not_in(HANDOVER_CLOSED)).order_by(ConsultationRequest.id)))
+
+
+def hand_over_all(from_user, to_user, *, by) -> int:
+    """Every open case of a referrer to another (an administrator's act, e.g. when a
+    user leaves); the administrator sees only how many."""
+    cases = open_cases_of(from_user)
+    for case in cases:
+        hand_over(case, to_user, by=by)
+    return len(cases)
+
+
+# Pausing when consent stops covering the case --------------------------------------
+
+def refresh_pause(request: ConsultationRequest, *, by=None) -> str | None:
+    """Pause an open case its consent no longer covers, and resume it when a consent
+    covers it again; the referrer and the other side are told. Returns the act."""
+    if request.state not in PAUSABLE_STATES:
+        return None
+    covered = covering_consent(request) is not None
+    if covered == (not request.is_paused):
+        return None
+    act = "resume" if covered else "pause"
+    request.is_paused = not covered
+    db.session.add(RequestEvent(request=request, actor_id=by.id if by else None, act=act,
+                                from_state=request.state, to_state=request.state))
+    _notify(request, "resumed" if covered else "paused", _concerned(request, None), by)
+    db.session.flush()
+    audit.record("update", object_type="consultation_request", object_id=request.id,
+                 client_id=request.client_id, purpose=act, user=by)
+    return act
+
+
+def refresh_pauses_for_client(client, *, by=None) -> int:
+    """After a consent of the client is recorded or withdrawn."""
+    requests = db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.client_id == client.id,
+        ConsultationRequest.state.in_(PAUSABLE_STATES))).all()
+    return sum(1 for r in requests if refresh_pause(r, by=by))
+
+
+def refresh_all_pauses() -> int:
+    """The daily pass that catches consents which expired on their own."""
+    requests = db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.state.in_(PAUSABLE_STATES))).all()
+    return sum(1 for r in requests if refresh_pause(r))

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 STATES = ("draft", "submitted", "returned", "accepted", "scheduled", "discussed", "closed",
           "resolved_at_consultation", "declined", "withdrawn")
 OPEN_STATES = ("draft", "submitted", "returned", "accepted", "scheduled", "discussed")
+# A case in these states is paused when its consent stops covering it (SPEC §3).
+PAUSABLE_STATES = ("submitted", "returned", "accepted", "scheduled", "discussed")
+# Acts that disclose the case to someone new: refused while the case is paused.
+DISCLOSING_ACTS = ("schedule_on_agenda", "book_slot")
 
 TEAM_MODES = ("team_meeting",)
 APPOINTMENT_MODES = ("phone", "video", "in_person")

@@ -6,23 +6,30 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from consult.access import load_or_404, roles_required
+from consult.access import deny, roles_required
 from consult.accounts.models import User, UserRole
 from consult.audit import services as audit
 from consult.audit.labels import purpose_labels
+from consult.catalogue.models import Service
 from consult.clients.models import Client
 from consult.consultations import services
-from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
+from consult.consultations.models import (PREFORM_SECTIONS, ConsultationRequest, PreForm,
+                                          PreFormVersion, RequestEvent, RequestGuest)
 from consult.consultations.policy import REQUEST_ROLES, is_team_coordinator, load_request
+from consult.consultations.states import STATES
 from consult.extensions import db
 from consult.forms import choices
-from consult.forms.admin import ConfirmForm, organisation_kind_labels
-from consult.forms.consultations import (DecisionForm, PreFormForm, RequestForm, attendance_labels,
+from consult.forms.admin import ConfirmForm
+from consult.forms.consultations import (DecisionForm, GuestForm, HandoverForm, MessageForm,
+                                         PreFormForm, RequestForm, attendance_labels,
                                          field_labels, field_name, mode_labels,
                                          preform_form_from_draft, preform_values,
                                          section_labels)
-from consult.organisations.models import ORGANISATION_KINDS, Organisation, Team, TeamMembership
+from consult.i18n import current_language
+from consult.notifications import services as notifications
+from consult.organisations.models import Organisation, Team, TeamMembership
 
 bp = Blueprint("consultations", __name__, url_prefix="/requests")
 referrer_only = roles_required("referrer")
@@ -59,25 +66,31 @@ def _visible_requests():
     if user.has_role("physician"):
         conditions.append((ConsultationRequest.target_physician_id == user.id)
                           & (ConsultationRequest.state != "draft"))
-    return select(ConsultationRequest).where(or_(*conditions)).order_by(
-        ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc())
+    return (select(ConsultationRequest).where(or_(*conditions))
+            .options(joinedload(ConsultationRequest.client).lazyload(Client.consents),
+                     joinedload(ConsultationRequest.target_team),
+                     joinedload(ConsultationRequest.target_physician))
+            .order_by(ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc()))
 
 
 def _audit_listed(requests) -> None:
     """A list page writes one event per client shown (SPEC §3)."""
-    for item in requests:
-        audit.record("list", object_type="consultation_request", object_id=item.id,
-                     client_id=item.client_id, purpose="consultation_request")
+    audit.record_listed("consultation_request", requests, client_id_of=lambda r: r.client_id,
+                        purpose="consultation_request")
 
 
 @bp.route("")
 @roles_required(*REQUEST_ROLES)
 def requests_list():
-    page = db.paginate(_visible_requests(), page=request.args.get("page", 1, type=int),
+    state = request.args.get("state", "")
+    query = _visible_requests()
+    if state in STATES:
+        query = query.where(ConsultationRequest.state == state)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
                        per_page=50, error_out=False)
     _audit_listed(page.items)
     db.session.commit()
-    return render_template("consultations/list.html", page=page)
+    return render_template("consultations/list.html", page=page, state=state, states=STATES)
 
 
 def _request_form() -> RequestForm:
@@ -137,25 +150,103 @@ def _can_decide(req) -> bool:
         or req.target_physician_id == current_user.id)
 
 
-def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None, status=200):
+def _load(request_id: int):
+    """The request a page shows, with what the page reads loaded in few statements
+    (the message thread loads with its authors when a page shows it)."""
+    loaded = db.session.scalars(
+        select(ConsultationRequest).where(ConsultationRequest.id == request_id)
+        .options(joinedload(ConsultationRequest.client).lazyload(Client.consents),
+                 joinedload(ConsultationRequest.referrer),
+                 joinedload(ConsultationRequest.target_team),
+                 joinedload(ConsultationRequest.preform).joinedload(PreForm.versions),
+                 selectinload(ConsultationRequest.events).joinedload(RequestEvent.actor),
+                 selectinload(ConsultationRequest.guests).joinedload(RequestGuest.organisation))
+    ).unique().first()
+    # `loaded` keeps the object in the identity map, where load_request finds it to
+    # check access without another statement.
+    return load_request(loaded.id if loaded else request_id)
+
+
+def _decision_form(form=None) -> DecisionForm:
+    form = form or DecisionForm()
+    lang = current_language()
+    active = db.session.scalars(select(Service).where(Service.is_active)
+                                .order_by(Service.category, Service.name_fi)).all()
+    form.services.choices = choices((svc.id, svc.name_in(lang)) for svc in active)
+    return form
+
+
+def _handover_form(req, form=None) -> HandoverForm:
+    form = form or HandoverForm()
+    referrers = db.session.scalars(select(User).where(
+        User.organisation_id == req.organisation_id, User.id != req.referrer_id,
+        User.is_active_account, User.role_rows.any(UserRole.role == "referrer"))
+        .order_by(User.name)).all()
+    form.referrer_id.choices = choices((u.id, u.name) for u in referrers)
+    return form
+
+
+def _guest_form(req, form=None) -> GuestForm:
+    """A guest's organisation must be one the client's consent names: the choice
+    offers those of the consents that cover the request's target today."""
+    form = form or GuestForm()
+    organisations = {o.id: o for consent in services.covering_consents(req)
+                     for o in consent.organisations}
+    form.organisation_id.choices = choices(
+        (o.id, o.name) for o in sorted(organisations.values(), key=lambda o: o.name))
+    return form
+
+
+def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None,
+            message_form=None, guest_form=None, guest_refusal=None, status=200):
     if form is None:
         form = preform_form_from_draft(req.preform.draft, req.preform.draft_revision)
-    return render_template("consultations/show.html", req=req, form=form,
-                           editable=_can_edit(req), conflict=conflict,
-                           can_decide=_can_decide(req), refusal=refusal,
-                           decision_form=decision_form or DecisionForm(),
-                           confirm_form=ConfirmForm(), consent=services.covering_consent(req)), \
-        status
+    editable = _can_edit(req)
+    can_decide = _can_decide(req)
+    can_hand_over = services.can_hand_over(req, current_user)
+    can_add_guests = (req.referrer_id == current_user.id
+                      and req.state in services.GUEST_STATES)
+    return render_template(
+        "consultations/show.html", req=req, form=form, editable=editable, conflict=conflict,
+        can_decide=can_decide, refusal=refusal,
+        decision_form=_decision_form(decision_form) if can_decide else None,
+        confirm_form=ConfirmForm(),
+        consent=services.covering_consent(req) if (editable or can_add_guests) else None,
+        can_converse=services.can_converse(req, current_user),
+        message_form=message_form or MessageForm(),
+        can_add_guests=can_add_guests,
+        guest_form=_guest_form(req, guest_form) if can_add_guests else None,
+        guest_refusal=guest_refusal, can_hand_over=can_hand_over), status
+
+
+def _record_view(req) -> None:
+    """Every read of a request's page (and so of its pre-form) is audited."""
+    audit.record("view", object_type="consultation_request", object_id=req.id,
+                 client_id=req.client_id, purpose="consultation_request")
+    notifications.mark_read_for_request(current_user, req.id)
 
 
 @bp.route("/<int:request_id>")
 @roles_required(*REQUEST_ROLES)
 def show(request_id: int):
-    req = load_request(request_id)
-    audit.record("view", object_type="consultation_request", object_id=req.id,
-                 client_id=req.client_id, purpose="consultation_request")
+    req = _load(request_id)
+    _record_view(req)
     db.session.commit()
     return _render(req)
+
+
+@bp.route("/<int:request_id>/versions/<int:number>")
+@roles_required(*REQUEST_ROLES)
+def version(request_id: int, number: int):
+    """A frozen version of the pre-form, read-only."""
+    req = load_request(request_id)
+    frozen = db.session.scalar(select(PreFormVersion).where(
+        PreFormVersion.preform_id == req.preform.id, PreFormVersion.number == number))
+    if frozen is None:
+        deny(404, object_type="pre_form_version", client_id=req.client_id)
+    _record_view(req)
+    db.session.commit()
+    return render_template("consultations/version.html", req=req, version=frozen)
 
 
 def _revision(form) -> int:
@@ -210,6 +301,32 @@ def save_preform(request_id: int):
     return redirect(url_for("consultations.show", request_id=req.id))
 
 
+@bp.route("/<int:request_id>/preform/autosave", methods=["POST"])
+@referrer_only
+def autosave_preform(request_id: int):
+    """htmx saves the draft while the referrer types; the answer is a status line (and
+    the new revision). After a conflict the page stops autosaving until the referrer
+    has seen both texts and saves with the button."""
+    req = load_request(request_id)
+    form = PreFormForm()
+    if not _can_edit(req):
+        return render_template("consultations/_autosave_status.html",
+                               outcome="closed"), 409
+    if request.form.get("autosave_off"):
+        return render_template("consultations/_autosave_status.html", outcome="off"), 200
+    if not form.validate_on_submit():
+        return render_template("consultations/_autosave_status.html",
+                               outcome="invalid", form=form), 422
+    conflict = _save(req, form)
+    if conflict:
+        return render_template("consultations/_autosave_status.html", outcome="conflict",
+                               conflict=conflict), 409
+    db.session.commit()
+    return render_template("consultations/_autosave_status.html", outcome="saved",
+                           revision=req.preform.draft_revision,
+                           saved_at=req.preform.draft_saved_at)
+
+
 @bp.route("/<int:request_id>/withdraw", methods=["POST"])
 @referrer_only
 def withdraw(request_id: int):
@@ -232,14 +349,18 @@ DECISIONS = ("accept", "return_for_completion", "resolve_at_consultation", "decl
 @roles_required("coordinator", "physician")
 def decide(request_id: int):
     """The coordinator's or physician's decision: accept, return for completion with a
-    message, resolve at the consultation stage with written guidance, or decline."""
+    message, resolve at the consultation stage with written guidance (optionally
+    pointing to catalogue services), or decline."""
     req = load_request(request_id)
-    form = DecisionForm()
+    form = _decision_form()
     act = request.form.get("action", "")
     refusal = None
     if form.validate_on_submit() and act in DECISIONS:
+        linked = db.session.scalars(select(Service).where(
+            Service.id.in_(form.services.data or []))).all()
         try:
-            services.perform(req, act, current_user, message=form.message.data or "")
+            services.perform(req, act, current_user, message=form.message.data or "",
+                             linked_services=linked)
         except services.TransitionRefused as refused:
             refusal = str(refused.message)
             if not (form.message.data or "").strip():
@@ -251,33 +372,95 @@ def decide(request_id: int):
     return _render(req, decision_form=form, refusal=refusal, status=422)
 
 
-INBOX_STATES = ("submitted", "accepted", "returned", "scheduled")
+@bp.route("/<int:request_id>/messages", methods=["POST"])
+@roles_required(*REQUEST_ROLES)
+def post_message(request_id: int):
+    """A message in the request's thread. htmx swaps the thread; without JavaScript
+    the page reloads at the thread."""
+    req = load_request(request_id)
+    form = MessageForm()
+    htmx = request.headers.get("HX-Request") == "true"
+    if not services.can_converse(req, current_user):
+        flash(_("You cannot write in this request's thread."), "error")
+        return redirect(url_for("consultations.show", request_id=req.id))
+    if form.validate_on_submit():
+        try:
+            services.post_message(req, current_user, form.body.data)
+        except services.TransitionRefused as refused:
+            form.body.errors.append(str(refused.message))
+        else:
+            db.session.commit()
+            if htmx:
+                return render_template("consultations/_messages.html", req=req,
+                                       can_converse=True,
+                                       message_form=MessageForm(formdata=None))
+            flash(_("Message sent."), "success")
+            return redirect(url_for("consultations.show", request_id=req.id,
+                                    _anchor="messages"))
+    if htmx:
+        return render_template("consultations/_messages.html", req=req, can_converse=True,
+                               message_form=form), 422
+    return _render(req, message_form=form, status=422)
 
 
-# The team inbox lives under /teams/, outside the requests' prefix.
-teams_bp = Blueprint("teams", __name__, url_prefix="/teams")
+@bp.route("/<int:request_id>/guests", methods=["POST"])
+@referrer_only
+def add_guest(request_id: int):
+    req = load_request(request_id)
+    form = _guest_form(req)
+    refusal = None
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        try:
+            services.propose_guest(req, name=form.name.data, organisation=organisation,
+                                   email=form.email.data, by=current_user)
+        except services.GuestNotCovered as refused:
+            form.organisation_id.errors.append(str(refused.message))
+        except services.TransitionRefused as refused:
+            refusal = str(refused.message)
+        else:
+            db.session.commit()
+            flash(_("Guest proposed."), "success")
+            return redirect(url_for("consultations.show", request_id=req.id, _anchor="guests"))
+    return _render(req, guest_form=form, guest_refusal=refusal, status=422)
 
 
-@teams_bp.route("/<int:team_id>/inbox")
-@roles_required("coordinator")
-def inbox(team_id: int):
-    """New requests to the team, urgent first, then oldest first; filter by state and
-    by the kind of the referring organisation."""
-    team = load_or_404(Team, team_id, is_team_coordinator)
-    state = request.args.get("state", "submitted")
-    state = state if state in INBOX_STATES else "submitted"
-    kind = request.args.get("kind", "")
-    query = (select(ConsultationRequest)
-             .where(ConsultationRequest.target_team_id == team.id,
-                    ConsultationRequest.state == state)
-             .order_by((ConsultationRequest.urgency == "urgent").desc(),
-                       ConsultationRequest.first_submitted_at, ConsultationRequest.id))
-    if kind in ORGANISATION_KINDS:
-        query = query.join(Organisation, Organisation.id == ConsultationRequest.organisation_id) \
-            .where(Organisation.kind == kind)
-    items = db.session.scalars(query.limit(200)).all()
-    _audit_listed(items)
-    db.session.commit()
-    return render_template("consultations/inbox.html", team=team, items=items, state=state,
-                           kind=kind, states=INBOX_STATES, state_labels=state_labels(),
-                           kind_labels=organisation_kind_labels())
+@bp.route("/<int:request_id>/guests/<int:guest_id>/remove", methods=["POST"])
+@referrer_only
+def remove_guest(request_id: int, guest_id: int):
+    req = load_request(request_id)
+    guest = db.session.get(RequestGuest, guest_id)
+    if guest is None or guest.request_id != req.id:
+        deny(404, object_type="request_guest", object_id=guest_id, client_id=req.client_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_guest(guest, by=current_user)
+        except services.TransitionRefused as refused:
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Guest removed."), "success")
+    return redirect(url_for("consultations.show", request_id=req.id, _anchor="guests"))
+
+
+@bp.route("/<int:request_id>/handover", methods=["GET", "POST"])
+@roles_required("referrer", "coordinator")
+def handover(request_id: int):
+    """Hand the case to another referrer of the same organisation."""
+    req = load_request(request_id)
+    if not services.can_hand_over(req, current_user):
+        flash(_("You cannot hand this case over."), "error")
+        return redirect(url_for("consultations.show", request_id=req.id))
+    form = _handover_form(req)
+    if form.validate_on_submit():
+        try:
+            services.hand_over(req, db.session.get(User, form.referrer_id.data),
+                               by=current_user)
+        except services.TransitionRefused as refused:
+            form.referrer_id.errors.append(str(refused.message))
+        else:
+            db.session.commit()
+            flash(_("The case was handed over to %(name)s.", name=req.referrer.name), "success")
+            return redirect(url_for("consultations.show", request_id=req.id))
+    return render_template("consultations/handover.html", req=req, form=form), \
+        (422 if form.errors else 200)

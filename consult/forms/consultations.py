@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (DateField, EmailField, HiddenField, IntegerField, RadioField, SelectField,
+                     StringField, TextAreaField)
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
+                                ValidationError)
 
 from consult.consultations.models import PREFORM_SECTIONS
 from consult.forms import BaseForm, choices
+from consult.forms.admin import CheckboxesField
 
 
 def mode_labels():
@@ -135,9 +137,32 @@ def preform_values(form) -> dict:
     return values
 
 
-
 class DecisionForm(BaseForm):
     message = TextAreaField(
         _l("Message to the referrer"), validators=[Length(max=4000)],
         description=_l("Required when you return, resolve or decline: what is missing, "
                        "your written guidance, or why."))
+    services = CheckboxesField(
+        _l("Services the guidance points to"), coerce=int, validators=[Optional()],
+        description=_l("Optional, when you resolve at the consultation stage."))
+
+
+class MessageForm(BaseForm):
+    body = TextAreaField(_l("Message"), validators=[
+        DataRequired(message=_l("Write a message.")), Length(max=4000)],
+        description=_l("Plain text. Write only what the other side needs for the case."))
+
+
+class GuestForm(BaseForm):
+    name = StringField(_l("Guest's name"), validators=[DataRequired(), Length(max=200)])
+    organisation_id = SelectField(_l("Guest's organisation"), coerce=int,
+                                  validators=[DataRequired()])
+    email = EmailField(_l("Guest's e-mail"), validators=[
+        DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
+
+
+class HandoverForm(BaseForm):
+    referrer_id = SelectField(_l("New referrer"), coerce=int, validators=[DataRequired()],
+                              description=_l("An active referrer of the same organisation "
+                                             "becomes the case manager."))
+

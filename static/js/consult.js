@@ -38,5 +38,26 @@
     schedule(left);
   }
 
+  // Autosave of the pre-form (SPEC §4): when a save fails, say so in the status line;
+  // what was typed stays in the form, and "Save draft" still works as a plain POST.
+  function autosaveProblems() {
+    function report(event, attribute) {
+      var form = event.detail.elt;
+      var status = document.getElementById("autosave-status");
+      if (!status || !form || !form.classList || !form.classList.contains("preform")) { return; }
+      status.textContent = status.getAttribute(attribute);
+    }
+    document.body.addEventListener("htmx:sendError", function (event) {
+      report(event, "data-network-text");
+    });
+    document.body.addEventListener("htmx:responseError", function (event) {
+      // 401: logged out; 400: the page's CSRF token went with the ended session.
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      var expired = status === 401 || status === 400;
+      report(event, expired ? "data-session-text" : "data-network-text");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", sessionWarning);
+  document.addEventListener("DOMContentLoaded", autosaveProblems);
 })();
