@@ -139,5 +139,8 @@ def teams_list() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from consult.scheduling import cli as scheduling_cli
+
     for command in (init_db, seed_demo, pause_uncovered, users_cli, orgs_cli, teams_cli):
         app.cli.add_command(command)
+    scheduling_cli.register(app)

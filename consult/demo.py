@@ -1,9 +1,12 @@
 """The demo world of `seed-demo`: one region, organisations of several kinds, a work
 ability team whose people come from three organisations, referrers in three more, a
 manager and an administrator; clients with valid, expired and withdrawn consents;
-consultation requests to the team and to the physician in every state reachable so
-far, with message threads. Idempotent: running it again changes nothing."""
+the physician's weekly availability with slots some weeks ahead; consultation requests
+to the team and to the physician in every state reachable so far (a booked time and
+proposed times among them), with message threads. Idempotent: running it again changes nothing."""
 from __future__ import annotations
+
+from datetime import time
 
 from sqlalchemy import select
 
@@ -22,6 +25,9 @@ from consult.accounts.models import User
 from consult.extensions import db
 from consult.organisations import services as organisations
 from consult.organisations.models import Organisation, Team
+from consult.scheduling import availability
+from consult.scheduling import booking as bookings
+from consult.scheduling.models import AvailabilityRule
 
 DEMO_PASSWORD = "Demo-salasana-2026"
 REGION = "Pirkanmaa"
@@ -170,14 +176,38 @@ DEMO_REQUESTS = [
      [("referrer", "submit", ""),
       ("coordinator", "decline", "Sama kysymys on jo käsittelyssä toisessa pyynnössä.")], []),
     ("Laine", "team", "team_meeting", "", [("referrer", "withdraw", "")], []),
-    ("Virtanen", "physician", "video", "", [("referrer", "submit", "")],
+    ("Virtanen", "physician", "video", "",
+     [("referrer", "submit", ""), ("physician", "book_slot", "")],
      [("referrer", "Asiakkaalla on tuore selän magneettikuva terveysasemalla.")]),
+    ("Hämäläinen", "physician", "phone", "",
+     [("referrer", "submit", ""), ("physician", "propose_slots", "")],
+     [("physician", "Ehdotin kahta puhelinaikaa, valitse sopivampi.")]),
+    ("Laine", "physician", "video", "", [("referrer", "submit", "")], []),
     ("Hämäläinen", "physician", "written_statement", "",
      [("referrer", "submit", ""), ("physician", "accept", "")], []),
     ("Laine", "physician", "phone", "",
      [("referrer", "submit", ""),
       ("physician", "return_for_completion", "Kerro, mitä lääkäriltä halutaan kysyä.")], []),
 ]
+
+
+# The physician's weekly availability: (weekday, start, end, minutes, mode, place or link)
+AVAILABILITY = [
+    (2, time(9), time(12), 30, "video", "https://video.example.fi/tyoterveys-lääkäri"),
+    (2, time(13), time(15), 30, "phone", ""),
+    (4, time(9), time(12), 45, "in_person", "Työterveys Pirkanmaa, Hämeenkatu 10, Tampere"),
+    (4, time(13), time(15), 30, "video", "https://video.example.fi/tyoterveys-lääkäri"),
+]
+
+
+def _seed_availability(physician: User) -> None:
+    if db.session.scalar(select(AvailabilityRule.id).where(
+            AvailabilityRule.physician_id == physician.id)):
+        availability.generate_slots(physician)  # roll the horizon forward
+        return
+    for weekday, start, end, minutes, mode, location in AVAILABILITY:
+        availability.add_rule(physician, weekday=weekday, start_time=start, end_time=end,
+                              slot_minutes=minutes, mode=mode, location=location)
 
 
 def _seed_requests(users: dict[str, User], team: Team) -> None:
@@ -207,9 +237,14 @@ def _seed_requests(users: dict[str, User], team: Team) -> None:
                                    email="teemu.opinto@example.fi", by=referrer)
         for side, act, message in acts:
             actor = referrer if side == "referrer" else by_side[side]
-            requests.perform(request, act, actor, message=message,
-                             linked_services=guidance if act == "resolve_at_consultation"
-                             else ())
+            if act == "book_slot":
+                bookings.book(request, bookings.free_slots(request)[0], actor)
+            elif act == "propose_slots":
+                bookings.propose(request, bookings.free_slots(request)[:2], actor)
+            else:
+                requests.perform(request, act, actor, message=message,
+                                 linked_services=guidance if act == "resolve_at_consultation"
+                                 else ())
         for side, text in messages:
             requests.post_message(request, referrer if side == "referrer" else by_side[side],
                                   text)
@@ -243,6 +278,8 @@ def seed() -> list[tuple[str, list[str]]]:
     db.session.flush()
     _seed_clients(users, team, orgs)
     seed_catalogue()
+    db.session.flush()
+    _seed_availability(users["physician@example.fi"])
     db.session.flush()
     _seed_requests(users, team)
     db.session.flush()

@@ -84,11 +84,20 @@ def fmt_date(value: date | None) -> str:
     return format_date(value, DATE_PATTERNS.get(current_language(), DATE_PATTERNS["fi"]))
 
 
+def fmt_time(value: datetime | None) -> str:
+    """The Helsinki time of day in Finnish style (9.30), the same in every language."""
+    if value is None:
+        return ""
+    local = to_helsinki(value)
+    return f"{local.hour}.{local.minute:02d}"
+
+
 def init_app(app) -> None:
     app.before_request(apply_language_choice)
     app.after_request(remember_language_choice)
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["date"] = fmt_date
+    app.jinja_env.filters["time"] = fmt_time
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_in_language"] = url_in_language

@@ -8,3 +8,5 @@ from consult.catalogue.models import Service  # noqa: F401
 from consult.consultations.models import (  # noqa: F401
     ConsultationRequest, Notification, PreForm, PreFormVersion, RequestEvent, RequestGuest,
     RequestMessage, request_event_service)
+from consult.scheduling.models import (  # noqa: F401
+    AvailabilityException, AvailabilityRule, Booking, Slot, SlotProposal)

@@ -11,6 +11,7 @@ ENTRIES = [
     ("consultations.requests_list", _l("Consultation requests"),
      ("referrer", "coordinator", "physician")),
     ("physician.inbox", _l("Physician inbox"), ("physician",)),
+    ("availability.page", _l("Availability"), ("physician",)),
     ("notifications.list", _l("Notifications"), None),
     ("admin.index", _l("Administration"), ("admin",)),
 ]

@@ -149,3 +149,81 @@ def create_notification(user: User, request=None, kind: str = "submit", read: bo
     db.session.add(notification)
     db.session.flush()
     return notification
+
+
+# Availability and slots ------------------------------------------------------------
+
+def next_weekday_at(hour: int = 9, minute: int = 0, *, days_ahead: int = 1):
+    """Naive UTC of the first weekday at least `days_ahead` days from today, at this
+    Helsinki wall time."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from consult.timeutil import HELSINKI, today
+
+    day = today() + timedelta(days=days_ahead)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    local = datetime.combine(day, time(hour, minute), tzinfo=HELSINKI)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def create_slot(physician, starts_at=None, minutes=30, mode="video",
+                location="https://video.example.fi/x"):
+    """A free slot of the physician; by default the next weekday (at least tomorrow) at
+    9.00 Helsinki time. `starts_at` is naive UTC."""
+    from datetime import timedelta
+
+    from consult.scheduling.models import Slot
+
+    starts_at = starts_at or next_weekday_at(9)
+    slot = Slot(physician_id=physician.id, starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=minutes), mode=mode, location=location)
+    db.session.add(slot)
+    db.session.flush()
+    return slot
+
+
+def create_rule(physician, weekday: int = 1, start="09:00", end="12:00", minutes: int = 30,
+                mode: str = "video", location: str = "https://video.example.fi/x",
+                generate: bool = False):
+    """A weekly rule, straight into the table; `generate=True` also makes its slots."""
+    from datetime import time
+
+    from consult.scheduling.availability import generate_slots
+    from consult.scheduling.models import AvailabilityRule
+
+    rule = AvailabilityRule(physician_id=physician.id, weekday=weekday,
+                            start_time=start if isinstance(start, time) else time.fromisoformat(start),
+                            end_time=end if isinstance(end, time) else time.fromisoformat(end),
+                            slot_minutes=minutes, mode=mode, location=location)
+    db.session.add(rule)
+    db.session.flush()
+    if generate:
+        generate_slots(physician)
+    return rule
+
+
+def create_absence(physician, starts_on, ends_on=None, reason: str = ""):
+    from consult.scheduling.models import AvailabilityException
+
+    absence = AvailabilityException(physician_id=physician.id, starts_on=starts_on,
+                                    ends_on=ends_on or starts_on, reason=reason)
+    db.session.add(absence)
+    db.session.flush()
+    return absence
+
+
+def create_booking(slot, request=None, state: str = "active"):
+    """A booking row for the slot (for a physician-video request addressed to the slot's
+    physician unless given), without the booking service's transitions."""
+    from consult.scheduling.models import Booking
+    from consult.timeutil import utcnow
+
+    physician = db.session.get(User, slot.physician_id)
+    request = request or create_submitted_request(physician=physician)
+    booking = Booking(request_id=request.id, slot_id=slot.id, state=state,
+                      booked_by_id=physician.id,
+                      cancelled_at=utcnow() if state == "cancelled" else None)
+    db.session.add(booking)
+    db.session.flush()
+    return booking

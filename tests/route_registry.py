@@ -387,6 +387,58 @@ def request_guest_remove() -> World:
     return world
 
 
+def _physician_world(**form) -> World:
+    """A submitted video appointment request to the owner (a physician) with two free
+    slots of theirs; the outsider is another physician."""
+    physician = factories.create_user("physician")
+    request = factories.create_submitted_request(physician=physician, mode="video")
+    world = World(owner=physician, values={"request_id": request.id},
+                  missing_values={"request_id": 999999},
+                  outsider=factories.create_user("physician"),
+                  wrong_role=factories.create_user("referrer", "coordinator", "member",
+                                                   "manager", "admin"),
+                  form=form)
+    world.request = request
+    from datetime import timedelta
+
+    first = factories.create_slot(physician)
+    world.slots = [first, factories.create_slot(physician,
+                                                starts_at=first.starts_at + timedelta(hours=1))]
+    return world
+
+
+@route("booking.book_or_propose")
+def booking_book() -> World:
+    world = _physician_world(action="book")
+    world.form["slots"] = world.slots[0].id
+    return world
+
+
+@route("booking.move", "booking.cancel")
+def booking_change() -> World:
+    from consult.scheduling import booking
+
+    world = _physician_world(reason="Lääkäri estynyt")
+    booking.book(world.request, world.slots[0], world.owner)
+    world.form["slot_id"] = world.slots[1].id
+    return world
+
+
+@route("booking.pick")
+def booking_pick() -> World:
+    from consult.scheduling import booking
+
+    world = _physician_world()
+    booking.propose(world.request, world.slots[:2], world.owner)
+    referrer = world.request.referrer
+    return World(owner=referrer, values=world.values, missing_values=world.missing_values,
+                 outsider=factories.create_user("referrer"),
+                 wrong_role=factories.create_user("coordinator", "member", "physician",
+                                                  "manager", "admin",
+                                                  organisation=referrer.organisation),
+                 form={"slot_id": world.slots[1].id})
+
+
 @route("consultations.handover")
 def request_handover() -> World:
     world = _request_world()
@@ -416,3 +468,110 @@ def notifications_page() -> World:
     factories.create_notification(referrer, request, kind="book_slot", read=True)
     # Every role may see their own notifications: no wrong role, and no object id.
     return World(owner=referrer)
+
+
+# Availability: the physician's own rules, absences and slots ------------------------
+
+NOT_A_PHYSICIAN = ("referrer", "coordinator", "member", "manager", "admin")
+
+
+def _availability_world(**form) -> World:
+    """The owner is a physician with weekly rules; the outsider is another physician."""
+    physician = factories.create_user("physician")
+    return World(owner=physician, outsider=factories.create_user("physician"),
+                 wrong_role=factories.create_user(*NOT_A_PHYSICIAN), form=form)
+
+
+def _slots_of(physician) -> list:
+    from sqlalchemy import select
+
+    from consult.extensions import db
+    from consult.scheduling.models import Slot
+
+    return list(db.session.scalars(select(Slot).where(Slot.physician_id == physician.id)
+                                   .order_by(Slot.starts_at)))
+
+
+def _generated_slot(physician):
+    factories.create_rule(physician, weekday=2, start="09:00", end="11:00", generate=True)
+    return _slots_of(physician)[0]
+
+
+@route("availability.page")
+def availability_page() -> World:
+    from datetime import timedelta
+
+    from consult.scheduling.availability import generate_slots
+    from consult.timeutil import today
+
+    world = _availability_world()
+    owner = world.owner
+    world.outsider = None  # the page shows the user's own availability, no id
+    for weekday in range(1, 8):  # slots every day, so the budget sees a full week
+        factories.create_rule(owner, weekday=weekday, start="08:00", end="16:00")
+    factories.create_absence(owner, today() + timedelta(days=20), reason="Koulutus")
+    generate_slots(owner)
+    booked, blocked = _slots_of(owner)[1:3]  # among the earliest: mostly this week
+    factories.create_booking(booked)
+    blocked.is_blocked = True
+    return world
+
+
+@route("availability.add_rule")
+def availability_add_rule() -> World:
+    world = _availability_world(weekday=3, start_time="13:00", end_time="15:00",
+                                slot_minutes=30, mode="in_person",
+                                location="Työterveysasema, huone 12")
+    world.outsider = None  # creates the user's own rule, no id
+    return world
+
+
+@route("availability.delete_rule")
+def availability_delete_rule() -> World:
+    world = _availability_world()
+    rule = factories.create_rule(world.owner, weekday=4, generate=True)
+    world.values, world.missing_values = {"rule_id": rule.id}, {"rule_id": 999999}
+    return world
+
+
+@route("availability.add_absence")
+def availability_add_absence() -> World:
+    from datetime import timedelta
+
+    from consult.timeutil import today
+
+    world = _availability_world(starts_on=(today() + timedelta(days=14)).isoformat(),
+                                ends_on=(today() + timedelta(days=16)).isoformat(),
+                                reason="Loma")
+    world.outsider = None  # creates the user's own absence, no id
+    return world
+
+
+@route("availability.delete_absence")
+def availability_delete_absence() -> World:
+    from datetime import timedelta
+
+    from consult.timeutil import today
+
+    world = _availability_world()
+    absence = factories.create_absence(world.owner, today() + timedelta(days=7),
+                                       today() + timedelta(days=9))
+    world.values, world.missing_values = {"absence_id": absence.id}, {"absence_id": 999999}
+    return world
+
+
+@route("availability.block_slot")
+def availability_block_slot() -> World:
+    world = _availability_world()
+    slot = factories.create_slot(world.owner)
+    world.values, world.missing_values = {"slot_id": slot.id}, {"slot_id": 999999}
+    return world
+
+
+@route("availability.unblock_slot")
+def availability_unblock_slot() -> World:
+    world = _availability_world()
+    slot = _generated_slot(world.owner)
+    slot.is_blocked = True
+    world.values, world.missing_values = {"slot_id": slot.id}, {"slot_id": 999999}
+    return world

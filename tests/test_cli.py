@@ -179,12 +179,25 @@ def test_seed_demo_has_requests_in_every_state_reachable_so_far_with_threads(run
     runner.invoke(args=["seed-demo"])  # idempotent: no second set
     requests = db.session.scalars(select(ConsultationRequest)).all()
     team_states = {r.state for r in requests if r.target_team_id}
-    physician_modes = {r.mode for r in requests if r.target_physician_id}
+    physician_states = {(r.mode, r.state) for r in requests if r.target_physician_id}
     assert team_states == {"draft", "submitted", "returned", "accepted",
                            "resolved_at_consultation", "declined", "withdrawn"}
-    assert physician_modes == {"video", "phone", "written_statement"}
-    assert len(requests) == 10
+    assert physician_states == {("video", "scheduled"), ("phone", "submitted"),
+                                ("video", "submitted"), ("written_statement", "accepted"),
+                                ("phone", "returned")}
+    assert len(requests) == 12
     threads = {m.request_id for m in db.session.scalars(select(RequestMessage))}
     assert len(threads) >= 4
     resolved = next(r for r in requests if r.state == "resolved_at_consultation")
     assert resolved.events[-1].services  # the guidance points to a catalogue service
+
+
+def test_seed_demo_publishes_availability_with_booked_and_proposed_slots(runner):
+    from consult.scheduling.models import Booking, Slot, SlotProposal
+
+    runner.invoke(args=["seed-demo"])
+    slots = db.session.scalar(select(func.count(Slot.id)))
+    runner.invoke(args=["seed-demo"])
+    assert db.session.scalar(select(func.count(Slot.id))) == slots > 20
+    assert db.session.scalar(select(func.count(Booking.id))) == 1
+    assert db.session.scalar(select(func.count(SlotProposal.id))) == 2

@@ -169,6 +169,8 @@ def test_every_act_and_every_other_kind_has_a_label(app):
     labels = notification_labels()
     kinds = set(ACTS) | {"message", "paused", "resumed", "handover"}
     assert not kinds - set(labels)
-    with app.test_request_context("/?lang=en"):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
         assert all(str(labels[kind]).strip() for kind in kinds)
         assert str(labels["handover"]) == "Case handed over"

@@ -84,6 +84,9 @@ SPEC_TABLE = {
     "appointment": {
         **COMMON,
         ("submitted", "book_slot"): "scheduled",
+        ("submitted", "propose_slots"): "submitted",
+        ("submitted", "pick_slot"): "scheduled",
+        ("scheduled", "move_booking"): "scheduled",
         ("scheduled", "cancel_booking"): "submitted",
         ("scheduled", "sign_note"): "discussed",
         ("scheduled", "withdraw"): "withdrawn",
@@ -179,6 +182,14 @@ def test_another_referrer_of_the_organisation_is_not_the_case_manager(people):
     colleague = factories.create_user("referrer", organisation=request.referrer.organisation)
     with pytest.raises(services.TransitionRefused):
         services.perform(request, "submit", colleague)
+
+
+def test_cancelling_a_booking_needs_a_reason(people):
+    request = physician_request(people)
+    bring_to(request, "scheduled", people)
+    with pytest.raises(services.TransitionRefused, match="says why"):
+        services.perform(request, "cancel_booking", people["physician"], message=" ")
+    assert request.state == "scheduled"
 
 
 @pytest.mark.parametrize("act", ["return_for_completion", "decline", "resolve_at_consultation"])

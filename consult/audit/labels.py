@@ -17,7 +17,8 @@ def object_labels():
             "access_report": _l("Access report"),
             "consultation_request": _l("Consultation request"),
             "request_message": _l("Message on a request"),
-            "request_guest": _l("Guest proposed for a case")}
+            "request_guest": _l("Guest proposed for a case"),
+            "booking": _l("Booked consultation time")}
 
 
 def purpose_labels():
@@ -35,6 +36,9 @@ def purpose_labels():
         "accept": _l("Accepting the request"),
         "schedule_on_agenda": _l("Putting the case on a meeting's agenda"),
         "book_slot": _l("Booking a consultation time"),
+        "propose_slots": _l("Proposing consultation times"),
+        "pick_slot": _l("Picking a proposed consultation time"),
+        "move_booking": _l("Moving the booked time"),
         "take_off_agenda": _l("Taking the case off the agenda"),
         "cancel_booking": _l("Cancelling the booked time"),
         "finalise_protocol": _l("Finalising the protocol"),

@@ -173,6 +173,23 @@ def _refuse_while_paused(request: ConsultationRequest) -> None:
             "consent first."))
 
 
+# Acts after which a physician request holds no slot and no proposals any more.
+RELEASING_ACTS = ("withdraw", "cancel_booking", "decline", "return_for_completion")
+
+
+def _release_slots(request: ConsultationRequest, reason: str) -> None:
+    from consult.scheduling.models import Booking, SlotProposal
+
+    if request.target_physician_id is None:
+        return
+    for booking in db.session.scalars(select(Booking).where(
+            Booking.request_id == request.id, Booking.state == "active")):
+        booking.state, booking.cancelled_at, booking.cancel_reason = "cancelled", utcnow(), reason
+    for proposal in db.session.scalars(select(SlotProposal).where(
+            SlotProposal.request_id == request.id)):
+        db.session.delete(proposal)
+
+
 def perform(request: ConsultationRequest, act_name: str, actor, message: str = "",
             linked_services=()) -> RequestEvent:
     act = ACTS.get(act_name)
@@ -199,9 +216,11 @@ def perform(request: ConsultationRequest, act_name: str, actor, message: str = "
     request.state = act.target
     event = RequestEvent(request=request, actor_id=actor.id, act=act_name,
                          from_state=from_state, to_state=act.target, message=message.strip())
+    db.session.add(event)
     if act_name == "resolve_at_consultation":
         event.services = list(linked_services)
-    db.session.add(event)
+    if act_name in RELEASING_ACTS:
+        _release_slots(request, reason=message.strip())
     _notify(request, act_name, _concerned(request, actor), actor)
     db.session.flush()
     audit.record("transition", object_type="consultation_request", object_id=request.id,

@@ -13,7 +13,7 @@ OPEN_STATES = ("draft", "submitted", "returned", "accepted", "scheduled", "discu
 # A case in these states is paused when its consent stops covering it (SPEC §3).
 PAUSABLE_STATES = ("submitted", "returned", "accepted", "scheduled", "discussed")
 # Acts that disclose the case to someone new: refused while the case is paused.
-DISCLOSING_ACTS = ("schedule_on_agenda", "book_slot")
+DISCLOSING_ACTS = ("schedule_on_agenda", "book_slot", "pick_slot", "move_booking")
 
 TEAM_MODES = ("team_meeting",)
 APPOINTMENT_MODES = ("phone", "video", "in_person")
@@ -49,8 +49,14 @@ ACTS = {act.name: act for act in (
     # (availability) schedules it; taking it off or cancelling the slot goes back.
     Act("schedule_on_agenda", ("accepted",), "scheduled", TEAM_MODES, by=("coordinator",)),
     Act("book_slot", ("submitted",), "scheduled", APPOINTMENT_MODES, by=("physician",)),
+    # The physician may propose slots instead; the request stays submitted until the
+    # referrer picks one. A booking moved to another slot stays scheduled.
+    Act("propose_slots", ("submitted",), "submitted", APPOINTMENT_MODES, by=("physician",)),
+    Act("pick_slot", ("submitted",), "scheduled", APPOINTMENT_MODES),
+    Act("move_booking", ("scheduled",), "scheduled", APPOINTMENT_MODES, by=("physician",)),
     Act("take_off_agenda", ("scheduled",), "accepted", TEAM_MODES, by=("coordinator",)),
-    Act("cancel_booking", ("scheduled",), "submitted", APPOINTMENT_MODES, by=("physician",)),
+    Act("cancel_booking", ("scheduled",), "submitted", APPOINTMENT_MODES, by=("physician",),
+        needs_message=True),
     Act("finalise_protocol", ("scheduled",), "discussed", TEAM_MODES, by=("coordinator",)),
     Act("sign_note", ("scheduled",), "discussed", APPOINTMENT_MODES, by=("physician",)),
     Act("sign_statement", ("accepted",), "discussed", STATEMENT_MODES, by=("physician",)),

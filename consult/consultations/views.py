@@ -29,6 +29,8 @@ from consult.forms.consultations import (DecisionForm, GuestForm, HandoverForm, 
                                          section_labels)
 from consult.i18n import current_language
 from consult.notifications import services as notifications
+from consult.scheduling.booking_views import bp as booking_bp
+from consult.scheduling.booking_views import context as booking_context
 from consult.organisations.models import Organisation, Team, TeamMembership
 
 bp = Blueprint("consultations", __name__, url_prefix="/requests")
@@ -41,6 +43,10 @@ def labels():
             "section_labels": section_labels(), "field_labels": field_labels(),
             "act_labels": purpose_labels(), "state_labels": state_labels(),
             "PREFORM_SECTIONS": PREFORM_SECTIONS, "field_name": field_name}
+
+
+# The booking actions render this blueprint's request page too.
+booking_bp.context_processor(labels)
 
 
 def state_labels():
@@ -167,8 +173,12 @@ def _load(request_id: int):
     return load_request(loaded.id if loaded else request_id)
 
 
-def _decision_form(form=None) -> DecisionForm:
+def _decision_form(req, form=None) -> DecisionForm:
+    """Guidance may point to catalogue services when a team resolves a case."""
     form = form or DecisionForm()
+    if req.target_team_id is None:
+        form.services.choices = []
+        return form
     lang = current_language()
     active = db.session.scalars(select(Service).where(Service.is_active)
                                 .order_by(Service.category, Service.name_fi)).all()
@@ -198,7 +208,8 @@ def _guest_form(req, form=None) -> GuestForm:
 
 
 def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None,
-            message_form=None, guest_form=None, guest_refusal=None, status=200):
+            message_form=None, guest_form=None, guest_refusal=None, booking=None,
+            status=200):
     if form is None:
         form = preform_form_from_draft(req.preform.draft, req.preform.draft_revision)
     editable = _can_edit(req)
@@ -209,14 +220,15 @@ def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None,
     return render_template(
         "consultations/show.html", req=req, form=form, editable=editable, conflict=conflict,
         can_decide=can_decide, refusal=refusal,
-        decision_form=_decision_form(decision_form) if can_decide else None,
+        decision_form=_decision_form(req, decision_form) if can_decide else None,
         confirm_form=ConfirmForm(),
         consent=services.covering_consent(req) if (editable or can_add_guests) else None,
         can_converse=services.can_converse(req, current_user),
         message_form=message_form or MessageForm(),
         can_add_guests=can_add_guests,
         guest_form=_guest_form(req, guest_form) if can_add_guests else None,
-        guest_refusal=guest_refusal, can_hand_over=can_hand_over), status
+        guest_refusal=guest_refusal, can_hand_over=can_hand_over,
+        **(booking or booking_context(req))), status
 
 
 def _record_view(req) -> None:
@@ -352,7 +364,7 @@ def decide(request_id: int):
     message, resolve at the consultation stage with written guidance (optionally
     pointing to catalogue services), or decline."""
     req = load_request(request_id)
-    form = _decision_form()
+    form = _decision_form(req)
     act = request.form.get("action", "")
     refusal = None
     if form.validate_on_submit() and act in DECISIONS:
