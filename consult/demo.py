@@ -24,6 +24,9 @@ from consult.consultations.models import ConsultationRequest
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.organisations import services as organisations
+from consult.meetings import agenda
+from consult.meetings import services as meetings
+from consult.meetings.models import Meeting
 from consult.organisations.models import Organisation, Team
 from consult.scheduling import availability
 from consult.scheduling import booking as bookings
@@ -176,6 +179,11 @@ DEMO_REQUESTS = [
      [("referrer", "submit", ""),
       ("coordinator", "decline", "Sama kysymys on jo käsittelyssä toisessa pyynnössä.")], []),
     ("Laine", "team", "team_meeting", "", [("referrer", "withdraw", "")], []),
+    # Accepted, then put on the agendas of the demo meetings (see _seed_meetings).
+    ("Virtanen", "team", "team_meeting", "",
+     [("referrer", "submit", ""), ("coordinator", "accept", "")], []),
+    ("Hämäläinen", "team", "team_meeting", "",
+     [("referrer", "submit", ""), ("coordinator", "accept", "")], []),
     ("Virtanen", "physician", "video", "",
      [("referrer", "submit", ""), ("physician", "book_slot", "")],
      [("referrer", "Asiakkaalla on tuore selän magneettikuva terveysasemalla.")]),
@@ -250,6 +258,30 @@ def _seed_requests(users: dict[str, User], team: Team) -> None:
                                   text)
 
 
+def _seed_meetings(users: dict[str, User], team: Team) -> None:
+    """A weekly series on the team's meeting day: the first meeting with its agenda
+    sent, the second a draft with a case on it, the rest empty drafts."""
+    if db.session.scalar(select(Meeting.id).where(Meeting.team_id == team.id)):
+        return
+    coordinator = users["coordinator@example.fi"]
+    first = timeutil.today() + relativedelta(days=1)
+    while first.isoweekday() != team.meeting_weekday:
+        first += relativedelta(days=1)
+    series = meetings.create_series(
+        team, pattern="weekly", weekday=team.meeting_weekday, nth=None,
+        start_time=team.meeting_time, minutes=team.meeting_minutes, first_date=first,
+        until_date=first + relativedelta(weeks=5), location=team.meeting_location,
+        video_link=team.meeting_video_link, by=coordinator)
+    db.session.flush()
+    waiting = [r for r in db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.target_team_id == team.id, ConsultationRequest.state == "accepted")
+        .order_by(ConsultationRequest.id)) if not r.guests]
+    sent, draft = series.meetings[0], series.meetings[1]
+    agenda.add_item(sent, waiting[0], by=coordinator)
+    agenda.send_agenda(sent, by=coordinator)
+    agenda.add_item(draft, waiting[1], by=coordinator)
+
+
 def _organisation(name: str, kind: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.name == name))
     return org or organisations.create_organisation(name=name, kind=kind, region=REGION)
@@ -282,5 +314,7 @@ def seed() -> list[tuple[str, list[str]]]:
     _seed_availability(users["physician@example.fi"])
     db.session.flush()
     _seed_requests(users, team)
+    db.session.flush()
+    _seed_meetings(users, team)
     db.session.flush()
     return listed

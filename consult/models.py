@@ -10,3 +10,5 @@ from consult.consultations.models import (  # noqa: F401
     RequestMessage, request_event_service)
 from consult.scheduling.models import (  # noqa: F401
     AvailabilityException, AvailabilityRule, Booking, Slot, SlotProposal)
+from consult.meetings.models import (  # noqa: F401
+    AgendaGuest, AgendaItem, Attendance, Delivery, Meeting, MeetingSeries)

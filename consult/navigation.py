@@ -10,6 +10,7 @@ ENTRIES = [
     ("clients.register", _l("Clients"), ("referrer",)),
     ("consultations.requests_list", _l("Consultation requests"),
      ("referrer", "coordinator", "physician")),
+    ("meetings.list", _l("Meetings"), ("coordinator", "member", "physician", "referrer")),
     ("physician.inbox", _l("Physician inbox"), ("physician",)),
     ("availability.page", _l("Availability"), ("physician",)),
     ("notifications.list", _l("Notifications"), None),

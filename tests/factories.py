@@ -227,3 +227,26 @@ def create_booking(slot, request=None, state: str = "active"):
     db.session.add(booking)
     db.session.flush()
     return booking
+
+
+# Meetings ------------------------------------------------------------------------
+
+def create_meeting(team, *, starts_at=None, minutes=120, state="draft"):
+    """A meeting of the team, straight into the table; by default 7 days from today at
+    9.00 Helsinki time. `starts_at` is naive UTC."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from consult.meetings.models import Meeting
+    from consult.timeutil import HELSINKI, today, utcnow
+
+    if starts_at is None:
+        local = datetime.combine(today() + timedelta(days=7), time(9, 0), tzinfo=HELSINKI)
+        starts_at = local.astimezone(timezone.utc).replace(tzinfo=None)
+    meeting = Meeting(team_id=team.id, starts_at=starts_at,
+                      ends_at=starts_at + timedelta(minutes=minutes), state=state,
+                      location=team.meeting_location, video_link=team.meeting_video_link,
+                      sent_at=utcnow() if state not in ("draft", "cancelled") else None,
+                      cancelled_at=utcnow() if state == "cancelled" else None)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting

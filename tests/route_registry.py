@@ -287,9 +287,19 @@ def request_new() -> World:
                        "mode": "team_meeting", "urgency": "normal", "client_attends": "yes"})
 
 
-@route("consultations.show", "consultations.withdraw")
-def request_page() -> World:
+@route("consultations.withdraw")
+def request_withdraw() -> World:
     return _request_world()
+
+
+@route("consultations.show")
+def request_page() -> World:
+    """Team members read a case once it is on their meeting's agenda: for a draft a
+    member of the team is outside the scope (404), not of the wrong role."""
+    world = _request_world()
+    world.wrong_role = factories.create_user("manager", "admin",
+                                             organisation=world.owner.organisation)
+    return world
 
 
 @route("consultations.save_preform")
@@ -346,6 +356,8 @@ def db_get_request(request_id):
 @route("consultations.version")
 def request_version() -> World:
     world = _submitted_request_world()
+    world.wrong_role = factories.create_user("manager", "admin",
+                                             organisation=world.owner.organisation)
     world.values["number"] = 1
     world.missing_values = {"request_id": 999999, "number": 1}
     return world
@@ -437,6 +449,98 @@ def booking_pick() -> World:
                                                   "manager", "admin",
                                                   organisation=referrer.organisation),
                  form={"slot_id": world.slots[1].id})
+
+
+def _agenda_world(*, item=True, form=None, **meeting_kwargs) -> World:
+    """A coordinator's team meeting, with an accepted case on its agenda; the outsider
+    coordinates another team."""
+    from consult.consultations import services
+    from consult.meetings import agenda
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    meeting = factories.create_meeting(team, **meeting_kwargs)
+    request = factories.create_submitted_request(team=team)
+    services.perform(request, "accept", coordinator)
+    world = World(owner=coordinator, values={"meeting_id": meeting.id},
+                  missing_values={"meeting_id": 999999},
+                  outsider=factories.create_user("coordinator"),
+                  wrong_role=factories.create_user("referrer", "member", "physician",
+                                                   "manager", "admin"),
+                  form=dict(form or {}, version="1" if item else "0"))
+    world.request = request
+    if item:
+        placed = agenda.add_item(meeting, request, by=coordinator)
+        world.values["item_id"] = placed.id
+        world.missing_values["item_id"] = placed.id
+    return world
+
+
+@route("meetings.show")
+def meeting_page() -> World:
+    world = _agenda_world()
+    world.values.pop("item_id")
+    world.missing_values.pop("item_id")
+    world.wrong_role = factories.create_user("manager", "admin")
+    return world
+
+
+@route("meetings.add_item")
+def agenda_add() -> World:
+    world = _agenda_world(item=False)
+    world.form["request_id"] = world.request.id
+    return world
+
+
+@route("meetings.move_item")
+def agenda_move() -> World:
+    return _agenda_world(form={"direction": "up"})
+
+
+@route("meetings.remove_item")
+def agenda_remove() -> World:
+    return _agenda_world()
+
+
+@route("meetings.item_minutes")
+def agenda_minutes() -> World:
+    return _agenda_world(form={"minutes": "20"})
+
+
+@route("meetings.reorder")
+def agenda_reorder() -> World:
+    world = _agenda_world()
+    world.form["item_ids"] = [world.values.pop("item_id")]
+    world.missing_values.pop("item_id")
+    return world
+
+
+@route("meetings.add_guest")
+def agenda_guest() -> World:
+    world = _agenda_world()
+    world.form.update({"name": "Sari Sosiaalityö", "email": "sari@example.fi",
+                       "organisation_id": world.request.referrer.organisation_id})
+    return world
+
+
+@route("meetings.send")
+def agenda_send() -> World:
+    world = _agenda_world()
+    world.values.pop("item_id")
+    world.missing_values.pop("item_id")
+    return world
+
+
+@route("meetings.attendance")
+def agenda_attendance() -> World:
+    from datetime import timedelta
+
+    from consult.timeutil import utcnow
+
+    world = _agenda_world(item=False, starts_at=utcnow() - timedelta(minutes=5),
+                          state="agenda_sent")
+    world.form = {"present": [f"u-{world.owner.id}"]}
+    return world
 
 
 @route("consultations.handover")
@@ -574,4 +678,84 @@ def availability_unblock_slot() -> World:
     slot = _generated_slot(world.owner)
     slot.is_blocked = True
     world.values, world.missing_values = {"slot_id": slot.id}, {"slot_id": 999999}
+    return world
+
+
+# Meetings: the list, and the coordinator's new, change and cancel forms ---------------
+
+NOT_A_COORDINATOR = ("referrer", "member", "physician", "manager", "admin")
+
+
+def _meeting_form(day=None, **changes) -> dict:
+    from datetime import timedelta
+
+    from consult.timeutil import today
+
+    form = {"day": (day or today() + timedelta(days=10)).isoformat(), "start_time": "09:00",
+            "minutes": "120", "location": "Kokoushuone 2", "video_link": ""}
+    form.update(changes)
+    return form
+
+
+def _coordinated_meeting_world(**form) -> World:
+    """A draft meeting of the owner's team; the outsider coordinates another team."""
+    from consult.meetings.services import local_day
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    meeting = factories.create_meeting(team)
+    return World(owner=coordinator, values={"meeting_id": meeting.id},
+                 missing_values={"meeting_id": 999999},
+                 outsider=factories.create_user("coordinator"),
+                 wrong_role=factories.create_user(*NOT_A_COORDINATOR),
+                 form=_meeting_form(local_day(meeting), **form) if form else {})
+
+
+@route("meetings.list")
+def meetings_list() -> World:
+    """A coordinator who also refers: the team's meetings in every state, and another
+    team's meeting with a case of the owner's organisation on its agenda."""
+    from datetime import timedelta
+
+    from consult.consultations import services as consultations
+    from consult.meetings import agenda
+    from consult.timeutil import utcnow
+
+    owner = factories.create_user("coordinator", "referrer")
+    team = factories.create_team(coordinators=[owner],
+                                 members=[factories.create_user("member")])
+    now = utcnow()
+    for days, state in ((-30, "protocol_finalised"), (-2, "held"), (1, "agenda_sent"),
+                        (3, "cancelled"), (8, "draft"), (40, "draft")):
+        factories.create_meeting(team, starts_at=now + timedelta(days=days), state=state)
+    other_coordinator = factories.create_user("coordinator")
+    other_team = factories.create_team(coordinators=[other_coordinator])
+    request = factories.create_submitted_request(team=other_team, referrer=owner)
+    consultations.perform(request, "accept", other_coordinator)
+    agenda.add_item(factories.create_meeting(other_team), request, by=other_coordinator)
+    factories.create_meeting(other_team)  # not the owner's to see
+    return World(owner=owner, wrong_role=factories.create_user("manager", "admin"))
+
+
+@route("meetings.new")
+def meetings_new() -> World:
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    return World(owner=coordinator, values={"team_id": team.id},
+                 missing_values={"team_id": 999999},
+                 outsider=factories.create_user("coordinator"),  # another team's
+                 wrong_role=factories.create_user(*NOT_A_COORDINATOR),
+                 form=_meeting_form(repeat="none", nth="1", until=""))
+
+
+@route("meetings.edit")
+def meetings_edit() -> World:
+    return _coordinated_meeting_world(start_time="10:00", minutes="90",
+                                      video_link="https://video.example.fi/tiimi")
+
+
+@route("meetings.cancel")
+def meetings_cancel() -> World:
+    world = _coordinated_meeting_world()
+    world.form = {"scope": "one"}
     return world

@@ -180,16 +180,28 @@ def test_seed_demo_has_requests_in_every_state_reachable_so_far_with_threads(run
     requests = db.session.scalars(select(ConsultationRequest)).all()
     team_states = {r.state for r in requests if r.target_team_id}
     physician_states = {(r.mode, r.state) for r in requests if r.target_physician_id}
-    assert team_states == {"draft", "submitted", "returned", "accepted",
+    assert team_states == {"draft", "submitted", "returned", "accepted", "scheduled",
                            "resolved_at_consultation", "declined", "withdrawn"}
     assert physician_states == {("video", "scheduled"), ("phone", "submitted"),
                                 ("video", "submitted"), ("written_statement", "accepted"),
                                 ("phone", "returned")}
-    assert len(requests) == 12
+    assert len(requests) == 14
     threads = {m.request_id for m in db.session.scalars(select(RequestMessage))}
     assert len(threads) >= 4
     resolved = next(r for r in requests if r.state == "resolved_at_consultation")
     assert resolved.events[-1].services  # the guidance points to a catalogue service
+
+
+def test_seed_demo_has_a_series_of_meetings_with_sent_and_draft_agendas(runner):
+    from consult.meetings.models import Meeting
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+    assert len(meetings) == 6 and len({m.series_id for m in meetings}) == 1
+    assert [m.state for m in meetings[:2]] == ["agenda_sent", "draft"]
+    assert [len(m.items) for m in meetings[:2]] == [1, 1]
+    assert meetings[0].deliveries
 
 
 def test_seed_demo_publishes_availability_with_booked_and_proposed_slots(runner):

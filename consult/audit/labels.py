@@ -18,7 +18,11 @@ def object_labels():
             "consultation_request": _l("Consultation request"),
             "request_message": _l("Message on a request"),
             "request_guest": _l("Guest proposed for a case"),
-            "booking": _l("Booked consultation time")}
+            "booking": _l("Booked consultation time"),
+            "pre_form_version": _l("Submitted version of a pre-information form"),
+            "agenda_item": _l("Case on a meeting's agenda"),
+            "agenda_guest": _l("Guest invited for a case on an agenda"),
+            "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}
 
 
 def purpose_labels():
@@ -54,6 +58,12 @@ def purpose_labels():
         "handover": _l("Handing the case to another referrer"),
         "pause": _l("Pausing the case: consent no longer covers it"),
         "resume": _l("Resuming the case: consent covers it again"),
+        # Team meetings (meetings/services.py, meetings/agenda.py).
+        "agenda": _l("A meeting's agenda"),
+        "agenda_sent": _l("Sending a meeting's agenda to its participants"),
+        "create_meeting": _l("Planning a team meeting"),
+        "edit_meeting": _l("Changing a team meeting"),
+        "cancel_meeting": _l("Cancelling a team meeting"),
     }
 
 

@@ -17,7 +17,8 @@ from consult.clients.models import Client
 from consult.consultations import services
 from consult.consultations.models import (PREFORM_SECTIONS, ConsultationRequest, PreForm,
                                           PreFormVersion, RequestEvent, RequestGuest)
-from consult.consultations.policy import REQUEST_ROLES, is_team_coordinator, load_request
+from consult.consultations.policy import (READ_ROLES, REQUEST_ROLES, is_team_coordinator,
+                                          load_request)
 from consult.consultations.states import STATES
 from consult.extensions import db
 from consult.forms import choices
@@ -239,7 +240,7 @@ def _record_view(req) -> None:
 
 
 @bp.route("/<int:request_id>")
-@roles_required(*REQUEST_ROLES)
+@roles_required(*READ_ROLES)
 def show(request_id: int):
     req = _load(request_id)
     _record_view(req)
@@ -248,7 +249,7 @@ def show(request_id: int):
 
 
 @bp.route("/<int:request_id>/versions/<int:number>")
-@roles_required(*REQUEST_ROLES)
+@roles_required(*READ_ROLES)
 def version(request_id: int, number: int):
     """A frozen version of the pre-form, read-only."""
     req = load_request(request_id)

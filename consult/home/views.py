@@ -55,6 +55,17 @@ def _deployment_counts() -> dict[str, int]:
     return {"organisations": organisations, "teams": teams, "users": users}
 
 
+def _upcoming_meetings(team_ids: list[int]) -> list:
+    """The next meetings of the user's teams (one statement)."""
+    from consult.meetings.models import Meeting
+    from consult.timeutil import utcnow
+
+    return list(db.session.scalars(
+        select(Meeting).where(Meeting.team_id.in_(team_ids), Meeting.ends_at > utcnow(),
+                              Meeting.state != "cancelled")
+        .order_by(Meeting.starts_at).limit(5)))
+
+
 @bp.route("/")
 @login_only
 def my_work():
@@ -69,8 +80,9 @@ def my_work():
         ).all()
     coordinated = {m.team_id for t in teams for m in t.memberships
                    if m.user_id == user.id and m.role == "coordinator"}
+    upcoming = _upcoming_meetings([t.id for t in teams]) if teams else []
     return render_template(
-        "home/my_work.html", teams=teams, coordinated=coordinated,
+        "home/my_work.html", teams=teams, coordinated=coordinated, upcoming=upcoming,
         counts=_deployment_counts() if user.has_role("admin") else {},
         my_requests=_my_requests_by_state(user) if user.has_role("referrer") else [],
         new_by_team=_new_requests_by_team(coordinated) if user.has_role("coordinator") else {},

@@ -27,6 +27,7 @@ def notification_labels() -> dict:
         "resolve_at_consultation": _l("Resolved at consultation"),
         "decline": _l("Declined"),
         "withdraw": _l("Withdrawn"),
+        "agenda_sent": _l("On a meeting's agenda: the agenda was sent"),
         "message": _l("New message"),
         "paused": _l("Paused: consent no longer covers the case"),
         "resumed": _l("Resumed: consent covers the case again"),

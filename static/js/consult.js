@@ -58,6 +58,80 @@
     });
   }
 
+  // Agenda reordering by drag and drop (SPEC §4 flow 3). The Move up / Move down buttons
+  // work without this; here a handle appears on each case: drag it with the mouse, or
+  // focus it and use the arrow keys. The new order goes to the server as one POST.
+  function agendaReorder() {
+    function sendOrder(list, focusId) {
+      var ids = Array.prototype.map.call(list.querySelectorAll(".agenda-item"), function (li) {
+        return li.getAttribute("data-item-id");
+      });
+      window.htmx.ajax("POST", list.getAttribute("data-reorder-url"), {
+        source: list, target: "#agenda", swap: "outerHTML",
+        values: {item_ids: ids, version: list.getAttribute("data-version")}
+      }).then(function () {
+        var again = focusId && document.querySelector(
+          '.agenda-item[data-item-id="' + focusId + '"] .drag-handle');
+        if (again) { again.focus(); }
+      });
+    }
+    function setUp(root) {
+      var list = root.querySelector ? root.querySelector("ol.agenda[data-reorder-url]") : null;
+      if (!list || !window.htmx || list.getAttribute("data-ready")) { return; }
+      list.setAttribute("data-ready", "true");
+      var dragged = null;
+      Array.prototype.forEach.call(list.querySelectorAll(".agenda-item"), function (li) {
+        var handle = li.querySelector(".drag-handle");
+        if (!handle) { return; }
+        handle.hidden = false;
+        li.setAttribute("draggable", "true");
+        li.addEventListener("dragstart", function (event) {
+          dragged = li;
+          li.classList.add("agenda-item--dragging");
+          event.dataTransfer.effectAllowed = "move";
+          event.dataTransfer.setData("text/plain", li.getAttribute("data-item-id"));
+        });
+        li.addEventListener("dragend", function () { li.classList.remove("agenda-item--dragging"); });
+        li.addEventListener("dragover", function (event) {
+          if (!dragged || dragged === li) { return; }
+          event.preventDefault();
+          var box = li.getBoundingClientRect();
+          var after = event.clientY > box.top + box.height / 2;
+          list.insertBefore(dragged, after ? li.nextSibling : li);
+        });
+        li.addEventListener("drop", function (event) {
+          event.preventDefault();
+          if (dragged) { sendOrder(list, null); }
+          dragged = null;
+        });
+        handle.addEventListener("keydown", function (event) {
+          var other = null;
+          if (event.key === "ArrowUp") { other = li.previousElementSibling; }
+          if (event.key === "ArrowDown") { other = li.nextElementSibling; }
+          if (!other) { return; }
+          event.preventDefault();
+          list.insertBefore(li, event.key === "ArrowUp" ? other : other.nextSibling);
+          sendOrder(list, li.getAttribute("data-item-id"));
+        });
+      });
+    }
+    setUp(document);
+    // After htmx swaps the agenda: set the handles up again, and keep the keyboard
+    // focus on the button that was pressed (its id survives the swap).
+    var focused = null;
+    document.body.addEventListener("htmx:beforeRequest", function () {
+      focused = document.activeElement ? document.activeElement.id : null;
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      setUp(document);
+      if (focused && event.detail.target && event.detail.target.id === "agenda") {
+        var again = document.getElementById(focused);
+        if (again) { again.focus(); }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", sessionWarning);
   document.addEventListener("DOMContentLoaded", autosaveProblems);
+  document.addEventListener("DOMContentLoaded", agendaReorder);
 })();

@@ -1,0 +1,300 @@
+"""A meeting's agenda (SPEC §3 Agenda item, §4 flow 3): accepted cases put on it in
+order, each time-boxed, times following from the order; guests per case under the
+client's consent; participants, attendance on the day, and sending the agenda.
+Services flush, never commit.
+
+Two coordinators may edit one agenda at once: every change names the agenda version
+it was built on, and a stale version is refused (AgendaConflict) instead of silently
+producing a different order."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from consult.audit import services as audit
+from consult.consultations import services as consultations
+from consult.consultations.models import ConsultationRequest, Notification
+from consult.extensions import db
+from consult.meetings.models import AgendaGuest, AgendaItem, Delivery, Meeting
+from consult.timeutil import to_helsinki, today, utcnow
+
+EDITABLE_STATES = ("draft", "agenda_sent")
+
+
+class AgendaRefused(consultations.TransitionRefused):
+    pass
+
+
+class AgendaConflict(AgendaRefused):
+    def __init__(self):
+        super().__init__(_l("Someone else changed this agenda a moment ago. Here is the "
+                            "agenda as it is now; make your change again."))
+
+
+def on_agenda(meeting: Meeting) -> list[AgendaItem]:
+    return [item for item in meeting.items if item.state == "on_agenda"]
+
+
+@dataclass
+class Slot:
+    item: AgendaItem
+    starts_at: datetime
+    ends_at: datetime
+
+
+def timetable(meeting: Meeting) -> list[Slot]:
+    """Each item's start and end: they follow from the order and the time boxes."""
+    at, rows = meeting.starts_at, []
+    for item in on_agenda(meeting):
+        end = at + timedelta(minutes=item.minutes)
+        rows.append(Slot(item, at, end))
+        at = end
+    return rows
+
+
+def total_minutes(meeting: Meeting) -> int:
+    return sum(item.minutes for item in on_agenda(meeting))
+
+
+def overrun_minutes(meeting: Meeting) -> int:
+    return max(0, total_minutes(meeting) - meeting.minutes)
+
+
+def _editable(meeting: Meeting, expected_version: int | None) -> None:
+    if meeting.state not in EDITABLE_STATES:
+        raise AgendaRefused(_l("The agenda of this meeting can no longer be changed."))
+    if expected_version is not None and expected_version != meeting.agenda_version:
+        raise AgendaConflict()
+
+
+def mark_changed(meeting: Meeting) -> None:
+    """After the agenda was sent, an edit means the participants get an update."""
+    if meeting.state == "agenda_sent":
+        meeting.is_changed = True
+
+
+def _changed(meeting: Meeting) -> None:
+    meeting.agenda_version += 1
+    mark_changed(meeting)
+    for position, item in enumerate(on_agenda(meeting), start=1):
+        item.position = position
+
+
+def candidates(meeting: Meeting) -> list[ConsultationRequest]:
+    """The team's accepted requests, not on any agenda: what can be put on this one."""
+    return list(db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.target_team_id == meeting.team_id,
+        ConsultationRequest.state == "accepted").order_by(
+        (ConsultationRequest.urgency == "urgent").desc(), ConsultationRequest.first_submitted_at)))
+
+
+def add_item(meeting: Meeting, request: ConsultationRequest, *, by,
+             expected_version: int | None = None) -> AgendaItem:
+    _editable(meeting, expected_version)
+    if request.target_team_id != meeting.team_id:
+        raise AgendaRefused(_l("Only the team's own requests can go on its agenda."))
+    consultations.perform(request, "schedule_on_agenda", by)
+    position = max((i.position for i in on_agenda(meeting)), default=0) + 1
+    item = AgendaItem(meeting=meeting, request=request, position=position,
+                      minutes=meeting.team.minutes_per_case)
+    for guest in request.guests:  # proposed by the referrer, under the consent
+        item.guests.append(AgendaGuest(name=guest.name, organisation_id=guest.organisation_id,
+                                       organisation=guest.organisation, email=guest.email))
+    db.session.add(item)
+    try:
+        db.session.flush()
+    except IntegrityError:  # on another agenda already; the caller rolls back
+        raise AgendaRefused(_l("This request is already on an agenda.")) from None
+    _changed(meeting)
+    db.session.flush()
+    return item
+
+
+def remove_item(item: AgendaItem, *, by, expected_version: int | None = None) -> None:
+    """Take the case off the agenda: it goes back to accepted."""
+    meeting = item.meeting
+    _editable(meeting, expected_version)
+    if item.state != "on_agenda":
+        raise AgendaRefused(_l("This case is no longer on the agenda."))
+    consultations.perform(item.request, "take_off_agenda", by)
+    item.state = "removed"
+    _changed(meeting)
+    db.session.flush()
+
+
+def release_items(meeting: Meeting, *, by) -> None:
+    """Every case off the agenda of a meeting that is being cancelled."""
+    for item in on_agenda(meeting):
+        consultations.perform(item.request, "take_off_agenda", by)
+        item.state = "removed"
+    meeting.agenda_version += 1
+    db.session.flush()
+
+
+def move_item(item: AgendaItem, direction: str, *, expected_version: int | None = None) -> None:
+    """One place up or down; the times recompute."""
+    meeting = item.meeting
+    _editable(meeting, expected_version)
+    items = on_agenda(meeting)
+    if item not in items:
+        raise AgendaRefused(_l("This case is no longer on the agenda."))
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for position, each in enumerate(items, start=1):
+            each.position = position
+        _changed_order(meeting, items)
+    db.session.flush()
+
+
+def reorder(meeting: Meeting, item_ids: list[int], *,
+            expected_version: int | None = None) -> None:
+    """A whole new order (drag and drop): it must name exactly the items on the agenda."""
+    _editable(meeting, expected_version)
+    items = {item.id: item for item in on_agenda(meeting)}
+    if sorted(item_ids) != sorted(items):
+        raise AgendaConflict()
+    ordered = [items[i] for i in item_ids]
+    _changed_order(meeting, ordered)
+    db.session.flush()
+
+
+def _changed_order(meeting: Meeting, ordered: list[AgendaItem]) -> None:
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    meeting.items.sort(key=lambda i: (i.state != "on_agenda", i.position))
+    meeting.agenda_version += 1
+    mark_changed(meeting)
+
+
+def set_minutes(item: AgendaItem, minutes: int, *, expected_version: int | None = None) -> None:
+    _editable(item.meeting, expected_version)
+    if not 5 <= minutes <= 240:
+        raise AgendaRefused(_l("A case's time is from 5 to 240 minutes."))
+    item.minutes = minutes
+    item.meeting.agenda_version += 1
+    mark_changed(item.meeting)
+    db.session.flush()
+
+
+def add_guest(item: AgendaItem, *, name: str, organisation, email: str, by) -> AgendaGuest:
+    """A guest for one case, only when the client's consent names their organisation."""
+    request = item.request
+    _editable(item.meeting, None)
+    if request.is_paused:
+        raise AgendaRefused(_l("The case is paused: the client's consent no longer covers "
+                               "it. Record a new consent first."))
+    if consultations.covering_consent(request, extra_organisation_ids=[organisation.id]) is None:
+        raise consultations.GuestNotCovered(_l(
+            "The client's consent does not cover %(org)s. Record a consent that names it "
+            "before proposing this guest.", org=organisation.name))
+    guest = AgendaGuest(item=item, name=name.strip(), organisation_id=organisation.id,
+                        organisation=organisation, email=email.strip())
+    db.session.add(guest)
+    mark_changed(item.meeting)
+    db.session.flush()
+    audit.record("create", object_type="agenda_guest", object_id=guest.id,
+                 client_id=request.client_id, purpose="guest", user=by)
+    return guest
+
+
+@dataclass
+class Participant:
+    kind: str  # coordinator · member · physician · referrer · guest
+    name: str
+    email: str
+    user_id: int | None = None
+    guest_id: int | None = None
+    item: AgendaItem | None = None  # a referrer or guest joins for one case
+
+
+def participants(meeting: Meeting) -> list[Participant]:
+    """The team's coordinators, members and physician for the whole meeting; each
+    case's referrer and guests for their item."""
+    team = meeting.team
+    people, seen = [], set()
+    for kind, users in (("coordinator", team.coordinators), ("member", team.members),
+                        ("physician", [team.physician] if team.physician else [])):
+        for user in users:
+            if user.id not in seen and user.is_active_account:
+                seen.add(user.id)
+                people.append(Participant(kind, user.name, user.email, user_id=user.id))
+    for item in on_agenda(meeting):
+        referrer = item.request.referrer
+        people.append(Participant("referrer", referrer.name, referrer.email,
+                                  user_id=referrer.id, item=item))
+        for guest in item.guests:
+            people.append(Participant("guest", guest.name, guest.email, guest_id=guest.id,
+                                      item=item))
+    return people
+
+
+def paused_items(meeting: Meeting) -> list[AgendaItem]:
+    return [item for item in on_agenda(meeting) if item.request.is_paused]
+
+
+def send_agenda(meeting: Meeting, *, by) -> list[Delivery]:
+    """Draft → agenda_sent: record, per participant, what they are to receive (the
+    invites issue sends it). Sent again after a change, it records updates with a
+    higher sequence. A paused case cannot be sent onward."""
+    if meeting.state not in EDITABLE_STATES:
+        raise AgendaRefused(_l("This meeting's agenda cannot be sent."))
+    if meeting.state == "agenda_sent" and not meeting.is_changed:
+        raise AgendaRefused(_l("The agenda has not changed since it was sent."))
+    paused = paused_items(meeting)
+    if paused:
+        raise AgendaRefused(_l(
+            "A case on the agenda is paused because its consent no longer covers it "
+            "(request %(ids)s). Take it off the agenda before sending.",
+            ids=", ".join(str(i.request_id) for i in paused)))
+    kind = "request" if meeting.state == "draft" else "update"
+    if kind == "update":
+        meeting.sequence += 1
+    deliveries = [Delivery(meeting=meeting, item_id=p.item.id if p.item else None,
+                           user_id=p.user_id, guest_id=p.guest_id, email=p.email, kind=kind,
+                           sequence=meeting.sequence) for p in participants(meeting)]
+    db.session.add_all(deliveries)
+    meeting.state, meeting.is_changed, meeting.sent_at = "agenda_sent", False, utcnow()
+    for item in on_agenda(meeting):
+        db.session.add(Notification(user_id=item.request.referrer_id, request_id=item.request_id,
+                                    kind="agenda_sent"))
+    db.session.flush()
+    for item in on_agenda(meeting):
+        audit.record("disclose", object_type="consultation_request", object_id=item.request_id,
+                     client_id=item.request.client_id, purpose="agenda_sent",
+                     recipient=meeting.team.name, user=by)
+    audit.record("update", object_type="meeting", object_id=meeting.id, purpose="agenda_sent",
+                 user=by)
+    return deliveries
+
+
+def can_mark_attendance(meeting: Meeting) -> bool:
+    """On the meeting's day or after, once the agenda went out."""
+    return (meeting.state in ("agenda_sent", "held", "protocol_finalised")
+            and to_helsinki(meeting.starts_at).date() <= today())
+
+
+def mark_attendance(meeting: Meeting, *, user_ids: set[int], guest_ids: set[int], by) -> None:
+    """Who was there, apart from who was invited: one row per participant."""
+    from consult.meetings.models import Attendance
+
+    if not can_mark_attendance(meeting):
+        raise AgendaRefused(_l("Attendance is marked on the day of the meeting."))
+    invited = participants(meeting)
+    meeting.attendances.clear()
+    db.session.flush()
+    for person in invited:
+        if person.guest_id is not None:
+            attended = person.guest_id in guest_ids
+        elif any(a.user_id == person.user_id for a in meeting.attendances):
+            continue  # a referrer with two cases is one person
+        else:
+            attended = person.user_id in user_ids
+        meeting.attendances.append(Attendance(user_id=person.user_id, guest_id=person.guest_id,
+                                              attended=attended, marked_by_id=by.id))
+    db.session.flush()
