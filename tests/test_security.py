@@ -10,7 +10,6 @@ from consult import create_app
 from consult.extensions import db
 from tests import factories
 from tests.conftest import SECRET, csrf_from, empty_all_tables, make_app
-from tests.route_registry import BUILDERS
 from tests.test_routes import GETS, build, path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consult.access import roles_required
 from consult.consultations import services as consultations
@@ -94,30 +93,44 @@ def _taken(req, refused: bookings.SlotTaken, **form_kwargs):
     return _answer(req, 409, taken=refused.slot, around=around, **form_kwargs)
 
 
+def _attempt(req, action, *, form, field, form_name: str, done: str):
+    """Run a booking action: commit and go back on success; on a taken slot answer 409
+    with the free slots around it; on another refusal put the reason at the field.
+    Returns None when the form is to be shown again (422)."""
+    try:
+        action()
+    except bookings.SlotTaken as refused:
+        return _taken(req, refused, **{form_name: form})
+    except consultations.TransitionRefused as refused:
+        db.session.rollback()
+        field.errors = [str(refused.message)]
+        return None
+    db.session.commit()
+    return _done(req, done)
+
+
 @bp.route("/<int:request_id>/booking", methods=["POST"])
 @roles_required("physician")
 def book_or_propose(request_id: int):
     req = load_request(request_id)
     form = SlotChoiceForm()
     chosen = [_slot(i) for i in (form.slots.data or [])]
-    action = request.form.get("action", "book")
-    if form.validate_on_submit():
-        try:
-            if action == "propose":
-                bookings.propose(req, chosen, current_user)
-            elif len(chosen) != 1:
-                raise consultations.TransitionRefused(_("Choose exactly one time to book."))
-            else:
-                bookings.book(req, chosen[0], current_user)
-        except bookings.SlotTaken as refused:
-            return _taken(req, refused, choice_form=form)
-        except consultations.TransitionRefused as refused:
-            db.session.rollback()
-            form.slots.errors = [str(refused.message)]
+    proposing = request.form.get("action", "book") == "propose"
+
+    def act():
+        if proposing:
+            bookings.propose(req, chosen, current_user)
+        elif len(chosen) != 1:
+            raise consultations.TransitionRefused(_("Choose exactly one time to book."))
         else:
-            db.session.commit()
-            return _done(req, _("Times proposed to the referrer.") if action == "propose"
-                         else _("Time booked."))
+            bookings.book(req, chosen[0], current_user)
+
+    if form.validate_on_submit():
+        answer = _attempt(req, act, form=form, field=form.slots, form_name="choice_form",
+                          done=_("Times proposed to the referrer.") if proposing
+                          else _("Time booked."))
+        if answer is not None:
+            return answer
     return _answer(req, 422, choice_form=form)
 
 
@@ -128,16 +141,11 @@ def pick(request_id: int):
     form = PickSlotForm()
     form.slot_id.choices = choices((p.slot_id, "") for p in bookings.proposals_of(req))
     if form.validate_on_submit():
-        try:
-            bookings.pick(req, _slot(form.slot_id.data), current_user)
-        except bookings.SlotTaken as refused:
-            return _taken(req, refused, pick_form=form)
-        except consultations.TransitionRefused as refused:
-            db.session.rollback()
-            form.slot_id.errors = [str(refused.message)]
-        else:
-            db.session.commit()
-            return _done(req, _("Time booked."))
+        answer = _attempt(req, lambda: bookings.pick(req, _slot(form.slot_id.data), current_user),
+                          form=form, field=form.slot_id, form_name="pick_form",
+                          done=_("Time booked."))
+        if answer is not None:
+            return answer
     return _answer(req, 422, pick_form=form)
 
 
@@ -147,16 +155,11 @@ def move(request_id: int):
     req = load_request(request_id)
     form = MoveBookingForm()
     if form.validate_on_submit():
-        try:
-            bookings.move(req, _slot(form.slot_id.data), current_user)
-        except bookings.SlotTaken as refused:
-            return _taken(req, refused, move_form=form)
-        except consultations.TransitionRefused as refused:
-            db.session.rollback()
-            form.slot_id.errors = [str(refused.message)]
-        else:
-            db.session.commit()
-            return _done(req, _("Booking moved."))
+        answer = _attempt(req, lambda: bookings.move(req, _slot(form.slot_id.data), current_user),
+                          form=form, field=form.slot_id, form_name="move_form",
+                          done=_("Booking moved."))
+        if answer is not None:
+            return answer
     return _answer(req, 422, move_form=form)
 
 
@@ -166,12 +169,9 @@ def cancel(request_id: int):
     req = load_request(request_id)
     form = CancelBookingForm()
     if form.validate_on_submit():
-        try:
-            bookings.cancel(req, current_user, form.reason.data)
-        except consultations.TransitionRefused as refused:
-            db.session.rollback()
-            form.reason.errors = [str(refused.message)]
-        else:
-            db.session.commit()
-            return _done(req, _("Booking cancelled; the time is free again."))
+        answer = _attempt(req, lambda: bookings.cancel(req, current_user, form.reason.data),
+                          form=form, field=form.reason, form_name="cancel_form",
+                          done=_("Booking cancelled; the time is free again."))
+        if answer is not None:
+            return answer
     return _answer(req, 422, cancel_form=form)

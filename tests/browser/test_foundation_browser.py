@@ -25,9 +25,9 @@ LANGUAGE_LINKS = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 ROLE_HEADINGS = {
     "admin": {"Administration"},
     "manager": {"Indicators"},
-    "coordinator": {"My teams", "New consultation requests"},
-    "member": {"My teams", "My meetings and action items"},
-    "physician": {"My teams", "My consultations"},
+    "coordinator": {"My teams", "New consultation requests", "My meetings"},
+    "member": {"My teams", "My meetings"},
+    "physician": {"My teams", "My consultations", "My meetings"},
     "referrer": {"My consultation requests"},
 }
 ALL_HEADINGS = set().union(*ROLE_HEADINGS.values())
