@@ -12,3 +12,4 @@ from consult.scheduling.models import (  # noqa: F401
     AvailabilityException, AvailabilityRule, Booking, Slot, SlotProposal)
 from consult.meetings.models import (  # noqa: F401
     AgendaGuest, AgendaItem, Attendance, Delivery, Meeting, MeetingSeries)
+from consult.protocols.models import ActionItem, Addendum, Protocol, Recommendation  # noqa: F401

@@ -22,6 +22,9 @@ def object_labels():
             "pre_form_version": _l("Submitted version of a pre-information form"),
             "agenda_item": _l("Case on a meeting's agenda"),
             "agenda_guest": _l("Guest invited for a case on an agenda"),
+            "protocol": _l("Protocol, consultation note or statement"),
+            "action_item": _l("Action item"),
+            "addendum": _l("Addendum to a protocol"),
             "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}
 
 
@@ -60,6 +63,10 @@ def purpose_labels():
         "resume": _l("Resuming the case: consent covers it again"),
         # Team meetings (meetings/services.py, meetings/agenda.py).
         "agenda": _l("A meeting's agenda"),
+        "meeting_held": _l("Holding a team meeting"),
+        "carry_over": _l("Carrying a case over to the next meeting"),
+        "protocol": _l("Recording the consultation"),
+        "action_item": _l("Completing an action item"),
         "agenda_sent": _l("Sending a meeting's agenda to its participants"),
         "create_meeting": _l("Planning a team meeting"),
         "edit_meeting": _l("Changing a team meeting"),

@@ -298,3 +298,71 @@ def mark_attendance(meeting: Meeting, *, user_ids: set[int], guest_ids: set[int]
         meeting.attendances.append(Attendance(user_id=person.user_id, guest_id=person.guest_id,
                                               attended=attended, marked_by_id=by.id))
     db.session.flush()
+
+
+def open_run(meeting: Meeting, *, by) -> None:
+    """agenda_sent → held: the coordinator opens the run view on the meeting's day."""
+    if meeting.state == "held":
+        return
+    if meeting.state != "agenda_sent":
+        raise AgendaRefused(_l("Send the agenda before the meeting is held."))
+    if to_helsinki(meeting.starts_at).date() > today():
+        raise AgendaRefused(_l("The meeting is held on its day."))
+    meeting.state = "held"
+    db.session.flush()
+    audit.record("update", object_type="meeting", object_id=meeting.id, purpose="meeting_held",
+                 user=by)
+
+
+def finalise_meeting_if_done(meeting: Meeting) -> bool:
+    """held → protocol_finalised once every item still on it is finalised (SPEC §3:
+    carried-over, removed and withdrawn items do not count)."""
+    if meeting.state != "held":
+        return False
+    counted = [i for i in meeting.items
+               if i.state in ("on_agenda", "finalised") and i.request.state != "withdrawn"]
+    if counted and all(i.state == "finalised" for i in counted):
+        meeting.state = "protocol_finalised"
+        db.session.flush()
+        return True
+    return False
+
+
+def next_in_series(meeting: Meeting) -> Meeting | None:
+    if meeting.series_id is None:
+        return None
+    return db.session.scalars(select(Meeting).where(
+        Meeting.series_id == meeting.series_id, Meeting.starts_at > meeting.starts_at,
+        Meeting.state.in_(EDITABLE_STATES)).order_by(Meeting.starts_at)).first()
+
+
+def carry_over(item: AgendaItem, *, by) -> AgendaItem:
+    """A case not finished goes on the next meeting of the series with its notes kept;
+    it no longer counts for finalising this meeting."""
+    from consult.protocols.models import Protocol
+
+    if item.state != "on_agenda":
+        raise AgendaRefused(_l("Only a case still on the agenda can be carried over."))
+    target = next_in_series(item.meeting)
+    if target is None:
+        raise AgendaRefused(_l("There is no next meeting in this series to carry the case "
+                               "over to."))
+    item.state = "carried_over"
+    db.session.flush()  # frees the request for the next agenda (one agenda at a time)
+    moved = AgendaItem(meeting=target, request=item.request, minutes=item.minutes,
+                       position=max((i.position for i in on_agenda(target)), default=0) + 1)
+    db.session.add(moved)
+    db.session.flush()
+    for guest in item.guests:
+        moved.guests.append(AgendaGuest(name=guest.name, organisation_id=guest.organisation_id,
+                                        email=guest.email))
+    protocol = db.session.scalar(select(Protocol).where(Protocol.agenda_item_id == item.id))
+    if protocol is not None:
+        protocol.agenda_item_id = moved.id  # the notes go with the case
+    target.agenda_version += 1
+    mark_changed(target)
+    finalise_meeting_if_done(item.meeting)
+    db.session.flush()
+    audit.record("update", object_type="agenda_item", object_id=moved.id,
+                 client_id=item.request.client_id, purpose="carry_over", user=by)
+    return moved

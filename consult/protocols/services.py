@@ -1,0 +1,173 @@
+"""Recording a consultation (SPEC §3, §4 flows 4–5): protocols of team meetings, the
+physician's consultation notes and written statements. Services flush, never commit.
+
+Everything but completing action items refuses a finalised or signed record; a
+correction is an addendum. Finalising moves the request on (finalise_protocol,
+sign_note, sign_statement) through the state machine, which also checks who may."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from consult.audit import services as audit
+from consult.consultations import services as consultations
+from consult.consultations.models import PREFORM_FIELDS, ConsultationRequest
+from consult.extensions import db
+from consult.protocols.models import PATHS, ActionItem, Addendum, Protocol, Recommendation
+from consult.timeutil import utcnow
+
+# Which act finalises which kind of record.
+FINALISING_ACTS = {"protocol": "finalise_protocol", "note": "sign_note",
+                   "statement": "sign_statement"}
+
+
+class ProtocolRefused(consultations.TransitionRefused):
+    pass
+
+
+class NotesConflict(ValueError):
+    """Someone saved the notes in between: the caller shows both texts."""
+
+    def __init__(self, saved: dict, revision: int):
+        super().__init__("notes saved by someone else in between")
+        self.saved = saved
+        self.revision = revision
+
+
+def kind_for(request: ConsultationRequest) -> str:
+    if request.target_team_id is not None:
+        return "protocol"
+    return "statement" if request.mode == "written_statement" else "note"
+
+
+def protocol_of(request: ConsultationRequest, agenda_item=None, *, create: bool = True):
+    """The request's record: for a team case the one on its agenda item (carried over
+    with the case), for a physician request the one note or statement."""
+    query = select(Protocol).where(Protocol.request_id == request.id)
+    if agenda_item is not None:
+        query = query.where(Protocol.agenda_item_id == agenda_item.id)
+    found = db.session.scalars(query.order_by(Protocol.id.desc())).first()
+    if found is None and create:
+        found = Protocol(request_id=request.id, request=request, kind=kind_for(request),
+                         agenda_item_id=agenda_item.id if agenda_item is not None else None,
+                         notes={})
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def _open(protocol: Protocol) -> None:
+    if protocol.is_final:
+        raise ProtocolRefused(_l("This record is finalised and cannot be changed. Add an "
+                                 "addendum instead."))
+
+
+def save_notes(protocol: Protocol, values: dict, *, expected_revision: int, by) -> int:
+    """Notes by pre-form section ("section.field" keys, and "general"); overwrite only
+    if nobody saved in between."""
+    _open(protocol)
+    notes = {k: str(v) for k, v in values.items() if k in PREFORM_FIELDS or k == "general"}
+    if protocol.revision != expected_revision:
+        if notes == (protocol.notes or {}):
+            return protocol.revision
+        raise NotesConflict(dict(protocol.notes or {}), protocol.revision)
+    protocol.notes = notes
+    protocol.revision += 1
+    db.session.flush()
+    audit.record("update", object_type="protocol", object_id=protocol.id,
+                 client_id=protocol.request.client_id, purpose="protocol", user=by)
+    return protocol.revision
+
+
+def set_outcome(protocol: Protocol, *, path: str | None, follow_up_on, attendees: str = "",
+                by) -> None:
+    _open(protocol)
+    if path is not None and path not in PATHS:
+        raise ProtocolRefused(_l("Choose the client's path."))
+    protocol.path, protocol.follow_up_on = path, follow_up_on
+    protocol.attendees = attendees.strip()
+    db.session.flush()
+
+
+def add_recommendation(protocol: Protocol, text: str, *, service=None, by) -> Recommendation:
+    _open(protocol)
+    if not text.strip():
+        raise ProtocolRefused(_l("Write the recommendation."))
+    recommendation = Recommendation(protocol=protocol, text=text.strip(), service=service,
+                                    position=len(protocol.recommendations) + 1)
+    db.session.add(recommendation)
+    db.session.flush()
+    return recommendation
+
+
+def remove_recommendation(recommendation: Recommendation, *, by) -> None:
+    protocol = recommendation.protocol
+    _open(protocol)
+    protocol.recommendations.remove(recommendation)
+    for position, each in enumerate(protocol.recommendations, start=1):
+        each.position = position
+    db.session.flush()
+
+
+def add_action_item(protocol: Protocol, what: str, *, responsible_user=None,
+                    responsible_organisation=None, due_on=None, by) -> ActionItem:
+    """Responsibilities item by item: a named user, or an organisation (then the
+    case's referrer completes it)."""
+    _open(protocol)
+    if not what.strip():
+        raise ProtocolRefused(_l("Write what is to be done."))
+    if (responsible_user is None) == (responsible_organisation is None):
+        raise ProtocolRefused(_l("Name either a responsible person or an organisation."))
+    item = ActionItem(protocol=protocol, what=what.strip(), responsible_user=responsible_user,
+                      responsible_organisation=responsible_organisation, due_on=due_on)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def can_complete(item: ActionItem, user) -> bool:
+    if item.responsible_user_id is not None:
+        return item.responsible_user_id == user.id
+    return item.protocol.request.referrer_id == user.id
+
+
+def complete_action_item(item: ActionItem, *, by) -> None:
+    if item.state == "done":
+        raise ProtocolRefused(_l("This action item is already done."))
+    if not item.protocol.is_final:
+        raise ProtocolRefused(_l("Action items are completed once the record is final."))
+    if not can_complete(item, by):
+        raise ProtocolRefused(_l("Only the responsible person completes this action item."))
+    item.state, item.completed_at, item.completed_by_id = "done", utcnow(), by.id
+    db.session.flush()
+    audit.record("update", object_type="action_item", object_id=item.id,
+                 client_id=item.protocol.request.client_id, purpose="action_item", user=by)
+
+
+def finalise(protocol: Protocol, *, by) -> None:
+    """Finalise a protocol (the team's coordinator) or sign a note or statement (the
+    physician): immutable from then on, and the request becomes discussed."""
+    _open(protocol)
+    consultations.perform(protocol.request, FINALISING_ACTS[protocol.kind], by)
+    protocol.finalised_at, protocol.finalised_by_id = utcnow(), by.id
+    if protocol.agenda_item_id is not None:
+        from consult.meetings import agenda
+        from consult.meetings.models import AgendaItem
+
+        item = db.session.get(AgendaItem, protocol.agenda_item_id)
+        item.state = "finalised"
+        agenda.finalise_meeting_if_done(item.meeting)
+    db.session.flush()
+
+
+def add_addendum(protocol: Protocol, text: str, *, by) -> Addendum:
+    if not protocol.is_final:
+        raise ProtocolRefused(_l("Change the record itself; addenda are for final ones."))
+    if not text.strip():
+        raise ProtocolRefused(_l("Write the addendum."))
+    addendum = Addendum(protocol=protocol, text=text.strip(), author_id=by.id)
+    db.session.add(addendum)
+    db.session.flush()
+    audit.record("create", object_type="addendum", object_id=addendum.id,
+                 client_id=protocol.request.client_id, purpose="protocol", user=by)
+    return addendum
