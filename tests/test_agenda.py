@@ -273,3 +273,16 @@ def test_the_agenda_page_with_twenty_items_stays_within_the_statement_budget(
             assert page_of(client, meeting).status_code == 200
         assert counter.count <= 12, "\n".join(counter.statements)
         auth.logout()
+
+
+def test_a_withdrawn_case_leaves_the_agenda_and_a_sent_one_is_marked_changed(client, auth):
+    meeting, coordinator, _, (request, other) = team_world()
+    agenda.add_item(meeting, request, by=coordinator)
+    agenda.add_item(meeting, other, by=coordinator)
+    agenda.send_agenda(meeting, by=coordinator)
+    services.perform(request, "withdraw", request.referrer)
+    assert [i.request_id for i in agenda.on_agenda(meeting)] == [other.id]
+    assert meeting.is_changed
+    db.session.commit()
+    auth.login(coordinator)
+    assert f"Request {request.id}" not in page_of(client, meeting).text

@@ -177,10 +177,25 @@ def _refuse_while_paused(request: ConsultationRequest) -> None:
 RELEASING_ACTS = ("withdraw", "cancel_booking", "decline", "return_for_completion")
 
 
+def _release_agenda_item(request: ConsultationRequest) -> None:
+    """A withdrawn team case leaves the agenda it was on (SPEC §3: it frees its agenda
+    item); a sent agenda is then marked changed."""
+    from consult.meetings import agenda
+    from consult.meetings.models import AgendaItem
+
+    for item in db.session.scalars(select(AgendaItem).where(
+            AgendaItem.request_id == request.id, AgendaItem.state == "on_agenda")):
+        item.state = "removed"
+        item.meeting.agenda_version += 1
+        agenda.mark_changed(item.meeting)
+
+
 def _release_slots(request: ConsultationRequest, reason: str) -> None:
     from consult.scheduling.models import Booking, SlotProposal
 
     if request.target_physician_id is None:
+        if request.state == "withdrawn":
+            _release_agenda_item(request)
         return
     for booking in db.session.scalars(select(Booking).where(
             Booking.request_id == request.id, Booking.state == "active")):
