@@ -124,9 +124,12 @@ def test_a_booked_slot_in_an_absence_is_flagged(client, logged_in):
 def test_the_navigation_shows_availability_to_physicians_only(client, auth, logged_in):
     assert 'href="/physician/availability"' in client.get("/?lang=en").text
     auth.logout()
-    auth.login(factories.create_user("referrer"))
+    referrer = factories.create_user("referrer")
     db.session.commit()
-    assert 'href="/physician/availability"' not in client.get("/?lang=en").text
+    auth.login(referrer)
+    page = client.get("/?lang=en")
+    assert page.status_code == 200 and "My work" in page.text
+    assert 'href="/physician/availability"' not in page.text
 
 
 # Weekly rules ----------------------------------------------------------------------
