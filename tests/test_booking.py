@@ -258,3 +258,20 @@ def test_slots_on_preferred_days_come_first(app):
 
     thursdays = [s for s in slots if to_helsinki(s.starts_at).weekday() == 3]
     assert ordered[:len(thursdays)] == thursdays
+
+
+def test_the_request_page_with_proposed_times_stays_within_the_statement_budget(
+        client, auth, count_queries):
+    request, physician = case()
+    proposed = [slot_at(physician, d) for d in (2, 3, 4)]
+    bookings.propose(request, proposed, physician)
+    for d in range(5, 20):
+        slot_at(physician, d)
+    db.session.commit()
+    for user in (request.referrer, physician):
+        auth.login(user)
+        client.get(f"/requests/{request.id}")
+        with count_queries() as counter:
+            assert client.get(f"/requests/{request.id}").status_code == 200
+        assert counter.count <= 12, "\n".join(counter.statements)
+        auth.logout()

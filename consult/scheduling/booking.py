@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from consult.consultations import services as consultations
 from consult.consultations.states import APPOINTMENT_MODES
@@ -172,8 +173,8 @@ def propose(request, slots: list[Slot], actor) -> list[SlotProposal]:
 
 def proposals_of(request) -> list[SlotProposal]:
     return list(db.session.scalars(
-        select(SlotProposal).join(Slot).where(SlotProposal.request_id == request.id)
-        .order_by(Slot.starts_at)))
+        select(SlotProposal).join(SlotProposal.slot).where(SlotProposal.request_id == request.id)
+        .options(contains_eager(SlotProposal.slot)).order_by(Slot.starts_at)))
 
 
 def pick(request, slot: Slot, actor) -> Booking:
