@@ -145,16 +145,17 @@ def _register_blueprints(app: Flask) -> None:
     from consult.consultations.views import bp as consultations_bp
     from consult.consultations.inboxes import physician_bp, teams_bp
     from consult.home.views import bp as home_bp
-    from consult.meetings import agenda_views  # noqa: F401  (its routes are on meetings_bp)
+    from consult.meetings import agenda_views, run_views  # noqa: F401  (routes on meetings_bp)
     from consult.meetings.views import bp as meetings_bp
     from consult.notifications.views import bp as notifications_bp
     from consult.pages.views import bp as pages_bp
+    from consult.protocols.views import bp as protocols_bp
     from consult.scheduling.booking_views import bp as booking_bp
     from consult.scheduling.views import bp as availability_bp
 
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, consultations_bp, audit_bp,
                       teams_bp, physician_bp, availability_bp, booking_bp, meetings_bp,
-                      notifications_bp, admin_bp, catalogue_bp, pages_bp):
+                      notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp):
         app.register_blueprint(blueprint)
 
 

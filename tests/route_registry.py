@@ -468,7 +468,7 @@ def _agenda_world(*, item=True, form=None, **meeting_kwargs) -> World:
                   wrong_role=factories.create_user("referrer", "member", "physician",
                                                    "manager", "admin"),
                   form=dict(form or {}, version="1" if item else "0"))
-    world.request = request
+    world.request, world.meeting = request, meeting
     if item:
         placed = agenda.add_item(meeting, request, by=coordinator)
         world.values["item_id"] = placed.id
@@ -758,4 +758,113 @@ def meetings_edit() -> World:
 def meetings_cancel() -> World:
     world = _coordinated_meeting_world()
     world.form = {"scope": "one"}
+    return world
+
+
+def _run_world(*, started=True) -> World:
+    """A meeting today with a case on its sent agenda; started (held, the case's
+    protocol open) unless told otherwise."""
+    from datetime import timedelta
+
+    from consult.meetings import agenda
+    from consult.protocols import services as records
+    from consult.timeutil import utcnow
+
+    world = _agenda_world(starts_at=utcnow() - timedelta(minutes=5))
+    meeting = world.meeting
+    agenda.send_agenda(meeting, by=world.owner)
+    if started:
+        records.start_meeting(meeting, by=world.owner)
+        world.protocol = records.protocol_of(world.request, meeting.items[0])
+    world.form = {}
+    return world
+
+
+@route("meetings.run", "meetings.protocol")
+def run_view() -> World:
+    world = _run_world()
+    world.values.pop("item_id")
+    world.missing_values.pop("item_id")
+    world.wrong_role = factories.create_user("referrer", "manager", "admin")
+    return world
+
+
+@route("meetings.start")
+def run_start() -> World:
+    world = _run_world(started=False)
+    world.values.pop("item_id")
+    world.missing_values.pop("item_id")
+    return world
+
+
+@route("meetings.carry_over")
+def run_carry_over() -> World:
+    return _run_world()
+
+
+def _record_world(*, notes=False, form=None) -> World:
+    """The started meeting's protocol: members (and the team's physician) write notes,
+    the coordinator everything."""
+    world = _run_world()
+    world.values = {"protocol_id": world.protocol.id}
+    world.missing_values = {"protocol_id": 999999}
+    world.wrong_role = factories.create_user("referrer", "manager", "admin",
+                                             *(() if notes else ("member",)))
+    world.form = form or {}
+    return world
+
+
+@route("protocols.save_notes", "protocols.autosave_notes")
+def record_notes() -> World:
+    return _record_world(notes=True, form={"revision": "0", "health": "Kipu rajoittaa"})
+
+
+@route("protocols.save_outcome")
+def record_outcome() -> World:
+    return _record_world(form={"attendees": "Tiimi", "path": "work", "follow_up_on": ""})
+
+
+@route("protocols.add_recommendation")
+def record_recommendation() -> World:
+    return _record_world(form={"text": "Työkokeilu", "service_id": ""})
+
+
+@route("protocols.remove_recommendation")
+def record_recommendation_removal() -> World:
+    from consult.protocols import services as records
+
+    world = _record_world()
+    added = records.add_recommendation(world.protocol, "Työkokeilu", by=world.owner)
+    world.values["recommendation_id"] = added.id
+    world.missing_values["recommendation_id"] = 999999
+    return world
+
+
+@route("protocols.add_action_item")
+def record_action_item() -> World:
+    world = _record_world()
+    world.form = {"what": "Hakemus Kelaan", "responsible": f"u-{world.owner.id}", "due_on": ""}
+    return world
+
+
+@route("protocols.finalise")
+def record_finalise() -> World:
+    return _record_world()
+
+
+@route("protocols.add_addendum")
+def record_addendum() -> World:
+    from consult.protocols import services as records
+
+    world = _record_world(form={"text": "Korjaus"})
+    records.finalise(world.protocol, by=world.owner)
+    return world
+
+
+@route("protocols.physician_record")
+def physician_record() -> World:
+    from consult.scheduling import booking
+
+    world = _physician_world()
+    booking.book(world.request, world.slots[0], world.owner)
     return world

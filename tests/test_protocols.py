@@ -35,13 +35,13 @@ def test_notes_save_with_a_version_check_and_keep_both_texts_on_a_conflict(app):
     meeting, coordinator, _, (item,) = held_meeting()
     protocol = services.protocol_of(item.request, item)
     start = protocol.revision
-    services.save_notes(protocol, {"background.reason": "Keskusteltu"}, expected_revision=start,
+    services.save_notes(protocol, {"background": "Keskusteltu"}, expected_revision=start,
                         by=coordinator)
     with pytest.raises(services.NotesConflict) as conflict:
-        services.save_notes(protocol, {"background.reason": "Toinen"}, expected_revision=start,
+        services.save_notes(protocol, {"background": "Toinen"}, expected_revision=start,
                             by=coordinator)
-    assert conflict.value.saved == {"background.reason": "Keskusteltu"}
-    assert protocol.notes == {"background.reason": "Keskusteltu"}
+    assert conflict.value.saved == {"background": "Keskusteltu"}
+    assert protocol.notes == {"background": "Keskusteltu"}
 
 
 def test_finalising_makes_the_protocol_immutable_and_the_request_discussed(app):
@@ -133,7 +133,7 @@ def test_the_physician_signs_a_note_and_a_statement(app):
     consultations.perform(appointment, "book_slot", physician)
     note = services.protocol_of(appointment)
     assert note.kind == "note"
-    services.save_notes(note, {"question.question": "Vastaus kysymykseen"},
+    services.save_notes(note, {"question": "Vastaus kysymykseen"},
                         expected_revision=0, by=physician)
     services.finalise(note, by=physician)
     assert appointment.state == "discussed"

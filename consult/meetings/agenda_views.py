@@ -51,6 +51,17 @@ def participant_labels():
             "guest": _l("Guest")}
 
 
+def attendance_context(meeting: Meeting, people: list, coordinator: bool) -> dict:
+    """Who can be marked present (a referrer with two cases is one person) and who is."""
+    attendees = list({(p.guest_id and ("g", p.guest_id)) or ("u", p.user_id): p
+                      for p in people}.values())
+    present = {("u", a.user_id) if a.user_id else ("g", a.guest_id)
+               for a in meeting.attendances if a.attended}
+    return {"attendees": attendees, "present": present,
+            "participant_labels": participant_labels(),
+            "can_mark_attendance": coordinator and agenda.can_mark_attendance(meeting)}
+
+
 def _render(meeting: Meeting, *, status: int = 200, add_form=None, refusal=None,
             conflict=False):
     coordinator = is_team_coordinator(current_user, meeting.team)
@@ -66,11 +77,7 @@ def _render(meeting: Meeting, *, status: int = 200, add_form=None, refusal=None,
             (r.id, _("Request %(id)s", id=r.id)
              + (f" ({_('urgent')})" if r.urgency == "urgent" else ""))
             for r in agenda.candidates(meeting))
-    present = {("u", a.user_id) if a.user_id else ("g", a.guest_id)
-               for a in meeting.attendances if a.attended}
     people = agenda.participants(meeting) if (coordinator or _belongs(meeting)) else []
-    attendees = list({(p.guest_id and ("g", p.guest_id)) or ("u", p.user_id): p
-                      for p in people}.values())  # a referrer with two cases is one person
     # htmx changes swap the agenda section; a page load gets the whole page.
     template = "meetings/_agenda.html" if _htmx() and request.method == "POST" \
         else "meetings/show.html"
@@ -78,10 +85,9 @@ def _render(meeting: Meeting, *, status: int = 200, add_form=None, refusal=None,
         template, meeting=meeting, items=items, times=times, coordinator=coordinator,
         add_form=add_form, refusal=refusal, conflict=conflict,
         total=agenda.total_minutes(meeting), overrun=agenda.overrun_minutes(meeting),
-        participants=people, attendees=attendees,
-        participant_labels=participant_labels(), state_labels=meeting_state_labels(),
-        can_mark_attendance=coordinator and agenda.can_mark_attendance(meeting),
-        present=present, confirm_form=ConfirmForm(), version_form=MoveItemForm(formdata=None),
+        participants=people, state_labels=meeting_state_labels(),
+        in_team=coordinator or _belongs(meeting),
+        **attendance_context(meeting, people, coordinator), confirm_form=ConfirmForm(), version_form=MoveItemForm(formdata=None),
         editable=coordinator and meeting.state in agenda.EDITABLE_STATES), status
 
 
@@ -290,4 +296,8 @@ def attendance(meeting_id: int):
         else:
             db.session.commit()
             flash(_("Attendance saved."), "success")
+    back = request.form.get("return_item", "")
+    if back.isdigit():  # marked in the run view: back to the case being discussed
+        return redirect(url_for("meetings.run", meeting_id=meeting_id, item=back,
+                                _anchor="attendance"), 303)
     return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="attendance"), 303)

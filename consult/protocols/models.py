@@ -36,6 +36,7 @@ class Protocol(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     request: Mapped["ConsultationRequest"] = relationship()  # noqa: F821
+    agenda_item: Mapped["AgendaItem | None"] = relationship()  # noqa: F821
     recommendations: Mapped[list["Recommendation"]] = relationship(
         back_populates="protocol", order_by="Recommendation.position",
         cascade="all, delete-orphan")

@@ -11,10 +11,13 @@ from sqlalchemy import select
 
 from consult.audit import services as audit
 from consult.consultations import services as consultations
-from consult.consultations.models import PREFORM_FIELDS, ConsultationRequest
+from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
 from consult.extensions import db
 from consult.protocols.models import PATHS, ActionItem, Addendum, Protocol, Recommendation
 from consult.timeutil import utcnow
+
+# Notes follow the pre-form's sections in their order, and one field for anything else.
+NOTE_KEYS = (*PREFORM_SECTIONS, "general")
 
 # Which act finalises which kind of record.
 FINALISING_ACTS = {"protocol": "finalise_protocol", "note": "sign_note",
@@ -56,17 +59,65 @@ def protocol_of(request: ConsultationRequest, agenda_item=None, *, create: bool 
     return found
 
 
-def _open(protocol: Protocol) -> None:
+def start_meeting(meeting, *, by) -> None:
+    """The coordinator opens the run view on the day: the meeting is held, and every
+    case on its agenda gets its protocol (a carried-over case brings its own)."""
+    from consult.meetings import agenda
+
+    agenda.open_run(meeting, by=by)
+    for item in agenda.on_agenda(meeting):
+        protocol_of(item.request, item)
+
+
+# The request's state in which its record is written (the finalising act's).
+RECORDING_STATES = {"protocol": "scheduled", "note": "scheduled", "statement": "accepted"}
+
+
+def recording_refusal(protocol: Protocol):
+    """Why the record cannot be changed now, or None: final records take addenda only;
+    a team's protocol is written while its meeting is held and the case on it, a
+    physician's note once the consultation is booked."""
     if protocol.is_final:
-        raise ProtocolRefused(_l("This record is finalised and cannot be changed. Add an "
-                                 "addendum instead."))
+        return _l("This record is finalised and cannot be changed. Add an addendum instead.")
+    item = protocol.agenda_item
+    if item is not None and (item.state != "on_agenda" or item.meeting.state != "held"):
+        return _l("The protocol is written while the meeting is held, in its run view.")
+    if protocol.request.state != RECORDING_STATES[protocol.kind]:
+        return _l("This record cannot be written in the request's present state.")
+    return None
+
+
+def loaded(**where):
+    """Protocols with everything they list, in one statement (the lists are short)."""
+    from sqlalchemy.orm import joinedload
+
+    query = select(Protocol).options(
+        joinedload(Protocol.recommendations).joinedload(Recommendation.service),
+        joinedload(Protocol.action_items), joinedload(Protocol.addenda))
+    for name, values in where.items():
+        query = query.where(getattr(Protocol, name).in_(values))
+    return db.session.scalars(query).unique().all()
+
+
+def discussed_version(request: ConsultationRequest):
+    """The pre-form version a consultation discusses: the latest submitted one."""
+    from consult.consultations.models import PreForm, PreFormVersion
+
+    return db.session.scalars(select(PreFormVersion).join(PreForm).where(
+        PreForm.request_id == request.id).order_by(PreFormVersion.number.desc()).limit(1)).first()
+
+
+def _open(protocol: Protocol) -> None:
+    refusal = recording_refusal(protocol)
+    if refusal is not None:
+        raise ProtocolRefused(refusal)
 
 
 def save_notes(protocol: Protocol, values: dict, *, expected_revision: int, by) -> int:
-    """Notes by pre-form section ("section.field" keys, and "general"); overwrite only
-    if nobody saved in between."""
+    """Notes by pre-form section (NOTE_KEYS); overwrite only if nobody saved in
+    between. Saving the same text again is not a conflict."""
     _open(protocol)
-    notes = {k: str(v) for k, v in values.items() if k in PREFORM_FIELDS or k == "general"}
+    notes = {k: str(v) for k, v in values.items() if k in NOTE_KEYS and str(v).strip()}
     if protocol.revision != expected_revision:
         if notes == (protocol.notes or {}):
             return protocol.revision

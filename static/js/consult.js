@@ -38,14 +38,15 @@
     schedule(left);
   }
 
-  // Autosave of the pre-form (SPEC §4): when a save fails, say so in the status line;
-  // what was typed stays in the form, and "Save draft" still works as a plain POST.
+  // Autosave of the pre-form and of meeting notes (SPEC §4): when a save fails, say so
+  // in the form's status line (its id is the form's data-status); what was typed stays
+  // in the form, and the save button still works as a plain POST.
   function autosaveProblems() {
     function report(event, attribute) {
       var form = event.detail.elt;
-      var status = document.getElementById("autosave-status");
-      if (!status || !form || !form.classList || !form.classList.contains("preform")) { return; }
-      status.textContent = status.getAttribute(attribute);
+      if (!form || !form.classList || !form.classList.contains("autosave")) { return; }
+      var status = document.getElementById(form.getAttribute("data-status"));
+      if (status) { status.textContent = status.getAttribute(attribute); }
     }
     document.body.addEventListener("htmx:sendError", function (event) {
       report(event, "data-network-text");
@@ -131,7 +132,55 @@
     });
   }
 
+  // The run view's timer against the case's time box (SPEC §4 flow 5). It keeps going
+  // across page loads of the same case (sessionStorage), so moving between cases and
+  // back loses nothing. Without JavaScript the time box is still shown as text.
+  function caseTimer() {
+    var box = document.querySelector(".timer[data-key]");
+    if (!box) { return; }
+    var key = box.getAttribute("data-key");
+    var limit = parseInt(box.getAttribute("data-minutes"), 10) * 60;
+    var clock = box.querySelector(".timer__clock");
+    var toggle = box.querySelector(".timer__toggle");
+    var over = box.querySelector(".timer__over");
+    var state = JSON.parse(window.sessionStorage.getItem(key) || '{"used":0,"since":null}');
+    var ticker = null;
+
+    function seconds() {
+      return state.used + (state.since ? Math.floor((Date.now() - state.since) / 1000) : 0);
+    }
+    function show() {
+      var used = seconds();
+      clock.textContent = Math.floor(used / 60) + ":" + ("0" + (used % 60)).slice(-2);
+      var isOver = used > limit;
+      box.classList.toggle("timer--over", isOver);
+      var text = isOver ? box.getAttribute("data-over-text") : "";
+      if (over.textContent !== text) { over.textContent = text; }
+      toggle.querySelector(".hds-button__label").textContent =
+        box.getAttribute(state.since ? "data-pause-text" : "data-start-text");
+    }
+    function save() { window.sessionStorage.setItem(key, JSON.stringify(state)); }
+    function run() {
+      clearInterval(ticker);
+      ticker = state.since ? setInterval(show, 1000) : null;
+      show();
+    }
+    toggle.addEventListener("click", function () {
+      if (state.since) { state.used = seconds(); state.since = null; } else { state.since = Date.now(); }
+      save();
+      run();
+    });
+    box.querySelector(".timer__reset").addEventListener("click", function () {
+      state = {used: 0, since: null};
+      save();
+      run();
+    });
+    box.hidden = false;
+    run();
+  }
+
   document.addEventListener("DOMContentLoaded", sessionWarning);
+  document.addEventListener("DOMContentLoaded", caseTimer);
   document.addEventListener("DOMContentLoaded", autosaveProblems);
   document.addEventListener("DOMContentLoaded", agendaReorder);
 })();

@@ -1,0 +1,96 @@
+"""Recording a consultation: notes by pre-form section, the outcome (attendees, path,
+follow-up date), recommendations, action items and addenda."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from consult.forms import BaseForm, choices
+from consult.forms.consultations import section_labels
+from consult.protocols.models import PATHS
+from consult.protocols.services import NOTE_KEYS
+
+
+def path_labels():
+    return {"work": _l("Work"), "studies": _l("Studies"), "rehabilitation": _l("Rehabilitation"),
+            "assessment": _l("Further work ability assessment"),
+            "social_rehabilitation": _l("Social rehabilitation"), "other": _l("Other")}
+
+
+def note_labels(kind: str = "protocol"):
+    """One notes field per pre-form section; on a physician's record the question's
+    field is the answer to it."""
+    labels = {key: _l("Notes: %(section)s", section=label)
+              for key, label in section_labels().items()}
+    if kind != "protocol":
+        labels["question"] = _l("Answer to the question")
+    labels["general"] = _l("Other notes")
+    return labels
+
+
+def _notes_class():
+    attrs = {"revision": HiddenField()}
+    for key in NOTE_KEYS:
+        attrs[key] = TextAreaField(key, validators=[Length(max=10000)])
+    return type("NotesForm", (BaseForm,), attrs)
+
+
+_NotesForm = _notes_class()
+
+
+def notes_form(kind: str, protocol=None):
+    """The notes form labelled for the record's kind: filled from the protocol, or
+    (without one) from what the user posted."""
+    form = _NotesForm() if protocol is None else _NotesForm(
+        formdata=None, data=dict(protocol.notes or {}, revision=str(protocol.revision)))
+    for key, label in note_labels(kind).items():
+        form[key].label.text = label
+    return form
+
+
+def notes_values(form) -> dict:
+    return {key: form[key].data or "" for key in NOTE_KEYS}
+
+
+def expected_revision(form) -> int:
+    value = (form.revision.data or "").strip()
+    return int(value) if value.isdigit() else -1
+
+
+class OutcomeForm(BaseForm):
+    attendees = TextAreaField(_l("Attendees"), validators=[Length(max=2000)],
+                              description=_l("Who took part in discussing this case."))
+    path = SelectField(_l("Client's path"), validators=[Optional()])
+    follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.path.choices = choices([("", _l("Not chosen yet")), *path_labels().items()])
+
+    def validate_path(self, field):
+        if field.data and field.data not in PATHS:
+            raise ValidationError(_l("Choose the client's path."))
+
+
+class RecommendationForm(BaseForm):
+    text = TextAreaField(_l("Recommendation"), validators=[
+        DataRequired(message=_l("Write the recommendation.")), Length(max=2000)])
+    service_id = SelectField(_l("Service from the catalogue"), coerce=lambda v: int(v) if v else None,
+                             validators=[Optional()], validate_choice=False,
+                             description=_l("Optional: the service this recommendation points to."))
+
+
+class ActionItemForm(BaseForm):
+    what = TextAreaField(_l("What is to be done"), validators=[
+        DataRequired(message=_l("Write what is to be done.")), Length(max=2000)])
+    responsible = SelectField(_l("Responsible"), validators=[
+        DataRequired(message=_l("Choose who is responsible."))],
+        description=_l("A named person, or an organisation (then the case's referrer "
+                       "completes it)."))
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+
+
+class AddendumForm(BaseForm):
+    text = TextAreaField(_l("Addendum"), validators=[
+        DataRequired(message=_l("Write the addendum.")), Length(max=5000)])
