@@ -316,3 +316,26 @@ def test_the_whole_meetings_protocol_for_the_team(client, auth, day):
     auth.logout()
     auth.login(day.items[0].request.referrer)
     assert client.get(f"/meetings/{day.meeting.id}/protocol").status_code == 403
+
+
+def test_a_paused_case_can_still_have_its_discussion_recorded(client, auth, day):
+    """Consent withdrawn after the case was put on the agenda: what was discussed is
+    still recorded and finalised (SPEC §3); sharing it further is what stops."""
+    from consult.consents.services import withdraw_consent
+
+    start(client, auth, day)
+    request = day.items[0].request
+    for consent in request.client.consents:
+        withdraw_consent(consent, on=today(), reason="Asiakas perui", by=request.referrer)
+    consultations.refresh_pauses_for_client(request.client, by=request.referrer)
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.is_paused
+    protocol = protocol_for(day.items[0])
+    page = client.get(run_url(day, day.items[0]) + "&lang=en")
+    assert "paused: consent no longer covers the case" in page.text
+    client.post(f"/protocols/{protocol.id}/notes",
+                data=notes_data(protocol, auth, day, general="Keskusteltu ennen perumista"))
+    client.post(f"/protocols/{protocol.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    final = protocol_for(day.items[0])
+    assert final.is_final and final.notes == {"general": "Keskusteltu ennen perumista"}
