@@ -32,7 +32,8 @@ def note_labels(kind: str = "protocol"):
 def _notes_class():
     attrs = {"revision": HiddenField()}
     for key in NOTE_KEYS:
-        attrs[key] = TextAreaField(key, validators=[Length(max=10000)])
+        attrs[key] = TextAreaField(key, validators=[Length(max=10000)],
+                                   render_kw={"rows": 3})
     return type("NotesForm", (BaseForm,), attrs)
 
 
