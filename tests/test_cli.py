@@ -165,10 +165,10 @@ def test_seed_demo_registers_clients_with_valid_expired_and_withdrawn_consents(r
     runner.invoke(args=["seed-demo"])
     runner.invoke(args=["seed-demo"])
     clients = db.session.scalars(select(Client)).all()
-    assert len(clients) == 6
+    assert len(clients) == 13
     assert all(c.has_temporary_code for c in clients)  # no real person's code
     states = sorted(c.consents[0].state(today()) for c in clients if c.consents)
-    assert states == ["expired", "valid", "valid", "valid", "withdrawn"]
+    assert states == ["expired", *["valid"] * 10, "withdrawn"]
     assert len({c.organisation_id for c in clients}) == 3
 
 
@@ -181,11 +181,12 @@ def test_seed_demo_has_requests_in_every_state_reachable_so_far_with_threads(run
     team_states = {r.state for r in requests if r.target_team_id}
     physician_states = {(r.mode, r.state) for r in requests if r.target_physician_id}
     assert team_states == {"draft", "submitted", "returned", "accepted", "scheduled",
-                           "resolved_at_consultation", "declined", "withdrawn"}
+                           "discussed", "resolved_at_consultation", "declined", "withdrawn"}
     assert physician_states == {("video", "scheduled"), ("phone", "submitted"),
                                 ("video", "submitted"), ("written_statement", "accepted"),
-                                ("phone", "returned")}
-    assert len(requests) == 14
+                                ("phone", "returned"), ("in_person", "discussed"),
+                                ("written_statement", "discussed")}
+    assert len(requests) == 21
     threads = {m.request_id for m in db.session.scalars(select(RequestMessage))}
     assert len(threads) >= 4
     resolved = next(r for r in requests if r.state == "resolved_at_consultation")
@@ -197,7 +198,8 @@ def test_seed_demo_has_a_series_of_meetings_with_sent_and_draft_agendas(runner):
 
     runner.invoke(args=["seed-demo"])
     runner.invoke(args=["seed-demo"])
-    meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+    meetings = db.session.scalars(select(Meeting).where(Meeting.series_id.is_not(None))
+                                  .order_by(Meeting.starts_at)).all()
     assert len(meetings) == 6 and len({m.series_id for m in meetings}) == 1
     assert [m.state for m in meetings[:2]] == ["agenda_sent", "draft"]
     assert [len(m.items) for m in meetings[:2]] == [1, 1]
@@ -211,5 +213,5 @@ def test_seed_demo_publishes_availability_with_booked_and_proposed_slots(runner)
     slots = db.session.scalar(select(func.count(Slot.id)))
     runner.invoke(args=["seed-demo"])
     assert db.session.scalar(select(func.count(Slot.id))) == slots > 20
-    assert db.session.scalar(select(func.count(Booking.id))) == 1
+    assert db.session.scalar(select(func.count(Booking.id))) == 2  # one upcoming, one held
     assert db.session.scalar(select(func.count(SlotProposal.id))) == 2

@@ -339,3 +339,16 @@ def test_a_paused_case_can_still_have_its_discussion_recorded(client, auth, day)
     client.post(f"/protocols/{protocol.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
     final = protocol_for(day.items[0])
     assert final.is_final and final.notes == {"general": "Keskusteltu ennen perumista"}
+
+
+def test_dates_in_the_past_are_refused_next_to_their_field(client, auth, day):
+    start(client, auth, day)
+    protocol = protocol_for(day.items[0])
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    page = client.post(f"/protocols/{protocol.id}/outcome?lang=en", data={
+        "csrf_token": auth.csrf(run_url(day)), "attendees": "Tiimi", "path": "work",
+        "follow_up_on": yesterday})
+    assert page.status_code == 422
+    assert "The follow-up date cannot be in the past." in page.text
+    assert f'value="{yesterday}"' in page.text
+    assert protocol_for(day.items[0]).path is None

@@ -64,6 +64,7 @@ def purpose_labels():
         # Team meetings (meetings/services.py, meetings/agenda.py).
         "agenda": _l("A meeting's agenda"),
         "meeting_held": _l("Holding a team meeting"),
+        "meeting_run": _l("A case in a running meeting"),
         "carry_over": _l("Carrying a case over to the next meeting"),
         "protocol": _l("Recording the consultation"),
         "action_item": _l("Completing an action item"),

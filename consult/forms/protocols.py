@@ -59,6 +59,13 @@ def expected_revision(form) -> int:
     return int(value) if value.isdigit() else -1
 
 
+def _not_past(field, message) -> None:
+    from consult.timeutil import today
+
+    if field.data is not None and field.data < today():
+        raise ValidationError(message)
+
+
 class OutcomeForm(BaseForm):
     attendees = TextAreaField(_l("Attendees"), validators=[Length(max=2000)],
                               description=_l("Who took part in discussing this case."))
@@ -72,6 +79,9 @@ class OutcomeForm(BaseForm):
     def validate_path(self, field):
         if field.data and field.data not in PATHS:
             raise ValidationError(_l("Choose the client's path."))
+
+    def validate_follow_up_on(self, field):
+        _not_past(field, _l("The follow-up date cannot be in the past."))
 
 
 class RecommendationForm(BaseForm):
@@ -90,6 +100,9 @@ class ActionItemForm(BaseForm):
         description=_l("A named person, or an organisation (then the case's referrer "
                        "completes it)."))
     due_on = DateField(_l("Due date"), validators=[Optional()])
+
+    def validate_due_on(self, field):
+        _not_past(field, _l("The due date cannot be in the past."))
 
 
 class AddendumForm(BaseForm):

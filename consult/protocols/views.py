@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,8 +35,6 @@ NOTE_ROLES = ("coordinator", "member", "physician")
 
 
 def kind_labels():
-    from flask_babel import lazy_gettext as _l
-
     return {"protocol": _l("Protocol"), "note": _l("Consultation note"),
             "statement": _l("Written statement")}
 
