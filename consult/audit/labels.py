@@ -24,6 +24,7 @@ def object_labels():
             "agenda_guest": _l("Guest invited for a case on an agenda"),
             "protocol": _l("Protocol, consultation note or statement"),
             "action_item": _l("Action item"),
+            "recommendation": _l("Recommendation"),
             "addendum": _l("Addendum to a protocol"),
             "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}
 
