@@ -18,9 +18,18 @@ def path_labels():
             "social_rehabilitation": _l("Social rehabilitation"), "other": _l("Other")}
 
 
+def note_headings(kind: str = "protocol"):
+    """What each part of the notes is about, in the pre-form's section order; on a
+    physician's record the question's part is the answer to it."""
+    headings = dict(section_labels())
+    if kind != "protocol":
+        headings["question"] = _l("Answer to the question")
+    headings["general"] = _l("Other notes")
+    return headings
+
+
 def note_labels(kind: str = "protocol"):
-    """One notes field per pre-form section; on a physician's record the question's
-    field is the answer to it."""
+    """The notes fields' labels: "Notes: <section>" for the pre-form's sections."""
     labels = {key: _l("Notes: %(section)s", section=label)
               for key, label in section_labels().items()}
     if kind != "protocol":

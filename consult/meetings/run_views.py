@@ -19,7 +19,7 @@ from consult.extensions import db
 from consult.forms.admin import ConfirmForm
 from consult.forms.consultations import field_labels, section_labels
 from consult.forms.meetings import meeting_state_labels
-from consult.forms.protocols import note_labels, path_labels
+from consult.forms.protocols import note_headings, path_labels
 from consult.i18n import current_language, fmt_datetime
 from consult.meetings import agenda
 from consult.meetings.agenda_views import attendance_context
@@ -165,7 +165,7 @@ def protocol(meeting_id: int):
                         client_id_of=lambda r: r.client_id, purpose="protocol")
     db.session.commit()
     return render_template("meetings/protocol.html", meeting=meeting, cases=cases,
-                           protocols=protocols, note_labels=note_labels(),
+                           protocols=protocols, note_headings=note_headings(),
                            path_labels=path_labels(), kind_labels=kind_labels(),
                            carried=[i for i in meeting.items if i.state == "carried_over"],
                            lang=_lang())

@@ -21,7 +21,8 @@ from consult.forms.admin import ConfirmForm
 from consult.forms.consultations import field_labels, section_labels
 from consult.forms.protocols import (ActionItemForm, AddendumForm, OutcomeForm,
                                      RecommendationForm, expected_revision, note_labels,
-                                     notes_form, notes_values, path_labels)
+                                     note_headings, notes_form, notes_values,
+                                     path_labels)
 from consult.i18n import current_language
 from consult.organisations.models import Organisation
 from consult.protocols import policy
@@ -83,6 +84,7 @@ def editor_context(protocol: Protocol, forms: dict | None = None, refusal=None,
     return {"protocol": protocol, "forms": forms, "can_edit": can_edit, "closed": closed,
             "can_write_notes": closed is None and policy.can_write_notes(current_user, protocol),
             "refusal": refusal, "conflict": conflict, "note_labels": note_labels(protocol.kind),
+            "note_headings": note_headings(protocol.kind),
             "path_labels": path_labels(), "kind_labels": kind_labels(),
             "PREFORM_SECTIONS": PREFORM_SECTIONS, "section_labels": section_labels(),
             "field_labels": field_labels(),

@@ -59,6 +59,40 @@
     });
   }
 
+  // Leaving the page (the next case, say) within the autosave's pause after typing:
+  // what was typed since the last save goes to the server as the page goes away.
+  function autosaveOnLeave() {
+    var edits = new WeakMap();  // form → edits not yet in a successful save
+    document.body.addEventListener("input", function (event) {
+      var form = event.target.form;
+      if (form && form.classList.contains("autosave")) { edits.set(form, (edits.get(form) || 0) + 1); }
+    });
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var form = event.detail.elt;
+      if (form && form.classList && form.classList.contains("autosave")) {
+        form.setAttribute("data-sending", String(edits.get(form) || 0));
+      }
+    });
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.detail.elt;
+      if (!form || !form.classList || !form.classList.contains("autosave") || !event.detail.successful) { return; }
+      edits.set(form, (edits.get(form) || 0) - parseInt(form.getAttribute("data-sending") || "0", 10));
+    });
+    document.body.addEventListener("submit", function (event) {
+      edits.delete(event.target);  // saved with the button
+    });
+    window.addEventListener("pagehide", function () {
+      Array.prototype.forEach.call(document.querySelectorAll("form.autosave"), function (form) {
+        if (!(edits.get(form) > 0)) { return; }
+        edits.delete(form);
+        window.fetch(form.getAttribute("hx-post"), {
+          method: "POST", body: new window.FormData(form), keepalive: true, credentials: "same-origin",
+          headers: {"HX-Request": "true"}
+        });
+      });
+    });
+  }
+
   // Agenda reordering by drag and drop (SPEC §4 flow 3). The Move up / Move down buttons
   // work without this; here a handle appears on each case: drag it with the mouse, or
   // focus it and use the arrow keys. The new order goes to the server as one POST.
@@ -181,6 +215,7 @@
 
   document.addEventListener("DOMContentLoaded", sessionWarning);
   document.addEventListener("DOMContentLoaded", caseTimer);
+  document.addEventListener("DOMContentLoaded", autosaveOnLeave);
   document.addEventListener("DOMContentLoaded", autosaveProblems);
   document.addEventListener("DOMContentLoaded", agendaReorder);
 })();
