@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from consult import autosave
 from consult.access import deny, roles_required
 from consult.accounts.models import User, UserRole
 from consult.audit import services as audit
@@ -322,22 +323,19 @@ def autosave_preform(request_id: int):
     has seen both texts and saves with the button."""
     req = load_request(request_id)
     form = PreFormForm()
+    answer = autosave.preform().answer
     if not _can_edit(req):
-        return render_template("consultations/_autosave_status.html",
-                               outcome="closed"), 409
+        return answer("closed", 409)
     if request.form.get("autosave_off"):
-        return render_template("consultations/_autosave_status.html", outcome="off"), 200
+        return answer("off")
     if not form.validate_on_submit():
-        return render_template("consultations/_autosave_status.html",
-                               outcome="invalid", form=form), 422
+        return answer("invalid", 422, form=form)
     conflict = _save(req, form)
     if conflict:
-        return render_template("consultations/_autosave_status.html", outcome="conflict",
-                               conflict=conflict), 409
+        return answer("conflict", 409, conflict=conflict)
     db.session.commit()
-    return render_template("consultations/_autosave_status.html", outcome="saved",
-                           revision=req.preform.draft_revision,
-                           saved_at=req.preform.draft_saved_at)
+    return answer("saved", revision=req.preform.draft_revision,
+                  saved_at=req.preform.draft_saved_at)
 
 
 @bp.route("/<int:request_id>/withdraw", methods=["POST"])
