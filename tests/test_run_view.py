@@ -181,7 +181,7 @@ def test_members_write_notes_but_not_the_rest(client, auth, day):
                        data={"csrf_token": auth.csrf(run_url(day)), "text": "x"}
                        ).status_code == 403
     assert client.post(f"/protocols/{protocol.id}/finalise",
-                       data={"csrf_token": auth.csrf(run_url(day))}).status_code == 403
+                       data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))}).status_code == 403
     assert protocol_for(day.items[0]).recommendations == []
 
 
@@ -215,7 +215,7 @@ def test_recording_and_finalising_a_case(client, auth, day):
     page = client.get(run_url(day, day.items[0]) + "&lang=en")
     assert "Vocational rehabilitation" in page.text and "Hakemus Kelaan" in page.text
     response = client.post(f"/protocols/{protocol.id}/finalise",
-                           data={"csrf_token": auth.csrf(run_url(day))})
+                           data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     assert response.status_code == 303
     protocol = protocol_for(day.items[0])
     request = protocol.request
@@ -226,7 +226,7 @@ def test_recording_and_finalising_a_case(client, auth, day):
     db.session.refresh(day.meeting)
     assert day.meeting.state == "held"  # the second case is still open
     second = protocol_for(day.items[1])
-    client.post(f"/protocols/{second.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    client.post(f"/protocols/{second.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     db.session.refresh(day.meeting)
     assert day.meeting.state == "protocol_finalised"
 
@@ -250,7 +250,7 @@ def test_nothing_final_changes_by_any_route(client, auth, day):
     start(client, auth, day)
     protocol = protocol_for(day.items[0])
     record(client, auth, day, protocol)
-    client.post(f"/protocols/{protocol.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    client.post(f"/protocols/{protocol.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     final = protocol_for(day.items[0])
     before = (dict(final.notes), final.revision, final.path, final.follow_up_on, final.attendees,
               [r.text for r in final.recommendations], [a.what for a in final.action_items],
@@ -264,7 +264,7 @@ def test_nothing_final_changes_by_any_route(client, auth, day):
         f"{base}/recommendations": {"text": "lisäys"},
         f"{base}/recommendations/{final.recommendations[0].id}/remove": {},
         f"{base}/action-items": {"what": "lisäys", "responsible": f"u-{day.member.id}"},
-        f"{base}/finalise": {},
+        f"{base}/finalise": {"confirmed": "y"},
     }
     for url, data in attempts.items():
         response = client.post(url, data=dict(data, csrf_token=token))
@@ -297,7 +297,7 @@ def test_carry_over_moves_the_case_and_its_notes_to_the_next_meeting(client, aut
     assert db.session.get(Protocol, protocol.id).agenda_item_id == moved[0].id
     assert "This case was carried over" in client.get(run_url(day, item) + "&lang=en").text
     first = protocol_for(day.items[0])
-    client.post(f"/protocols/{first.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    client.post(f"/protocols/{first.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     db.session.refresh(day.meeting)
     assert day.meeting.state == "protocol_finalised"
 
@@ -306,7 +306,7 @@ def test_the_whole_meetings_protocol_for_the_team(client, auth, day):
     start(client, auth, day)
     protocol = protocol_for(day.items[0])
     record(client, auth, day, protocol)
-    client.post(f"/protocols/{protocol.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    client.post(f"/protocols/{protocol.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     auth.logout()
     auth.login(day.member)
     page = client.get(f"/meetings/{day.meeting.id}/protocol?lang=en")
@@ -336,7 +336,7 @@ def test_a_paused_case_can_still_have_its_discussion_recorded(client, auth, day)
     assert "paused: consent no longer covers the case" in page.text
     client.post(f"/protocols/{protocol.id}/notes",
                 data=notes_data(protocol, auth, day, general="Keskusteltu ennen perumista"))
-    client.post(f"/protocols/{protocol.id}/finalise", data={"csrf_token": auth.csrf(run_url(day))})
+    client.post(f"/protocols/{protocol.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
     final = protocol_for(day.items[0])
     assert final.is_final and final.notes == {"general": "Keskusteltu ennen perumista"}
 
@@ -352,3 +352,31 @@ def test_dates_in_the_past_are_refused_next_to_their_field(client, auth, day):
     assert "The follow-up date cannot be in the past." in page.text
     assert f'value="{yesterday}"' in page.text
     assert protocol_for(day.items[0]).path is None
+
+
+def test_attendance_keeps_the_people_of_cases_already_finalised(client, auth, day):
+    start(client, auth, day)
+    referrer = day.items[0].request.referrer
+    client.post(f"/meetings/{day.meeting.id}/attendance", data={
+        "csrf_token": auth.csrf(run_url(day)), "present": [f"u-{referrer.id}"],
+        "return_item": str(day.items[0].id)})
+    protocol = protocol_for(day.items[0])
+    client.post(f"/protocols/{protocol.id}/finalise", data={"confirmed": "y", "csrf_token": auth.csrf(run_url(day))})
+    page = client.get(run_url(day, day.items[1]))
+    assert f'value="u-{referrer.id}" checked' in page.text
+    client.post(f"/meetings/{day.meeting.id}/attendance", data={
+        "csrf_token": auth.csrf(run_url(day)),
+        "present": [f"u-{referrer.id}", f"u-{day.coordinator.id}"]})
+    db.session.refresh(day.meeting)
+    present = {a.user_id for a in day.meeting.attendances if a.attended}
+    assert present == {referrer.id, day.coordinator.id}
+
+
+def test_finalising_needs_the_box_ticked(client, auth, day):
+    start(client, auth, day)
+    protocol = protocol_for(day.items[0])
+    page = client.post(f"/protocols/{protocol.id}/finalise?lang=en",
+                       data={"csrf_token": auth.csrf(run_url(day))})
+    assert page.status_code == 422 and "Tick the box to confirm." in page.text
+    assert not protocol_for(day.items[0]).is_final
+    assert protocol_for(day.items[0]).request.state == "scheduled"

@@ -46,10 +46,11 @@ class Slot:
     ends_at: datetime
 
 
-def timetable(meeting: Meeting) -> list[Slot]:
-    """Each item's start and end: they follow from the order and the time boxes."""
+def timetable(meeting: Meeting, items: list[AgendaItem] | None = None) -> list[Slot]:
+    """Each item's start and end: they follow from the order and the time boxes (of
+    the items on the agenda, unless others are given)."""
     at, rows = meeting.starts_at, []
-    for item in on_agenda(meeting):
+    for item in on_agenda(meeting) if items is None else items:
         end = at + timedelta(minutes=item.minutes)
         rows.append(Slot(item, at, end))
         at = end
@@ -213,6 +214,11 @@ class Participant:
     item: AgendaItem | None = None  # a referrer or guest joins for one case
 
 
+# The cases whose people were invited: still on the agenda, or already discussed there
+# (finalised, or carried over to the next meeting while this one was held).
+INVITED_STATES = ("on_agenda", "finalised", "carried_over")
+
+
 def participants(meeting: Meeting) -> list[Participant]:
     """The team's coordinators, members and physician for the whole meeting; each
     case's referrer and guests for their item."""
@@ -224,7 +230,7 @@ def participants(meeting: Meeting) -> list[Participant]:
             if user.id not in seen and user.is_active_account:
                 seen.add(user.id)
                 people.append(Participant(kind, user.name, user.email, user_id=user.id))
-    for item in on_agenda(meeting):
+    for item in (i for i in meeting.items if i.state in INVITED_STATES):
         referrer = item.request.referrer
         people.append(Participant("referrer", referrer.name, referrer.email,
                                   user_id=referrer.id, item=item))

@@ -32,8 +32,6 @@ from consult.protocols.models import Protocol
 from consult.protocols.views import editor_context, kind_labels
 
 TEAM_ROLES = ("coordinator", "member", "physician")
-# The cases the run view and the protocol go through (removed ones are gone).
-DISCUSSED_STATES = ("on_agenda", "finalised", "carried_over")
 
 
 def _load(meeting_id: int) -> Meeting:
@@ -55,7 +53,7 @@ def _protocols(ids: list[int]) -> dict[int, Protocol]:
 
 
 def _cases(meeting: Meeting) -> list[AgendaItem]:
-    return [i for i in meeting.items if i.state in DISCUSSED_STATES]
+    return [i for i in meeting.items if i.state in agenda.INVITED_STATES]
 
 
 def _current(meeting: Meeting, item_id: str | None) -> AgendaItem | None:
@@ -75,7 +73,7 @@ def render_run(meeting: Meeting, item: AgendaItem | None, *, status: int = 200, 
     position = cases.index(item) if item in cases else 0
     protocol = _protocols([item.id]).get(item.id) if item is not None else None
     coordinator = is_team_coordinator(current_user, meeting.team)
-    times = {row.item.id: row for row in agenda.timetable(meeting)}
+    times = {row.item.id: row for row in agenda.timetable(meeting, cases)}
     context = {"PREFORM_SECTIONS": PREFORM_SECTIONS, "section_labels": section_labels(),
                "field_labels": field_labels(), "refusal": refusal}
     if protocol is not None:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from consult import autosave
 from consult.access import deny, roles_required
 from consult.audit import services as audit
 from consult.catalogue.models import Service
@@ -19,7 +20,7 @@ from consult.extensions import db
 from consult.forms import choices
 from consult.forms.admin import ConfirmForm
 from consult.forms.consultations import field_labels, section_labels
-from consult.forms.protocols import (ActionItemForm, AddendumForm, OutcomeForm,
+from consult.forms.protocols import (ActionItemForm, AddendumForm, FinaliseForm, OutcomeForm,
                                      RecommendationForm, expected_revision, note_labels,
                                      note_headings, notes_form, notes_values,
                                      path_labels)
@@ -79,6 +80,7 @@ def editor_context(protocol: Protocol, forms: dict | None = None, refusal=None,
                 [("", _("No linked service")), *((s.id, s.name_in(lang)) for s in services)])
             action = forms.setdefault("action", ActionItemForm(formdata=None))
             action.responsible.choices = choices(responsible_choices(protocol))
+            forms.setdefault("finalise", FinaliseForm(formdata=None))
     elif protocol.is_final and can_edit:
         forms.setdefault("addendum", AddendumForm(formdata=None))
     return {"protocol": protocol, "forms": forms, "can_edit": can_edit, "closed": closed,
@@ -184,24 +186,22 @@ def autosave_notes(protocol_id: int):
     and saves with the button."""
     protocol = policy.load_record(protocol_id, policy.can_write_notes)
     form = notes_form(protocol.kind)
-    status = "protocols/_notes_status.html"
-    labels = note_labels(protocol.kind)
+    answer = autosave.notes().answer
     if records.recording_refusal(protocol) is not None:
-        return render_template(status, outcome="closed"), 409
+        return answer("closed", 409)
     if request.form.get("autosave_off"):
-        return render_template(status, outcome="off")
+        return answer("off")
     if not form.validate_on_submit():
-        return render_template(status, outcome="invalid", form=form), 422
+        return answer("invalid", 422, form=form)
     try:
         revision = records.save_notes(protocol, notes_values(form),
                                       expected_revision=expected_revision(form), by=current_user)
     except records.NotesConflict as conflict:
         db.session.rollback()
-        return render_template(status, outcome="conflict", conflict=conflict,
-                               note_labels=labels), 409
+        return answer("conflict", 409, conflict=conflict,
+                      note_labels=note_labels(protocol.kind))
     db.session.commit()
-    return render_template(status, outcome="saved", revision=revision,
-                           saved_at=protocol.updated_at)
+    return answer("saved", revision=revision, saved_at=protocol.updated_at)
 
 
 # --- outcome, recommendations, action items ----------------------------------------
@@ -284,8 +284,9 @@ def finalise(protocol_id: int):
     """Finalise a protocol (the coordinator) or sign a note or statement (the
     physician): immutable from then on; the request becomes discussed."""
     protocol = _editable(protocol_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(home_url(protocol), 303)
+    form = FinaliseForm()
+    if not form.validate_on_submit():
+        return _home(protocol, status=422, forms={"finalise": form})
     try:
         records.finalise(protocol, by=current_user)
     except records.ProtocolRefused as refused:
