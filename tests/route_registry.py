@@ -849,7 +849,7 @@ def record_action_item() -> World:
 
 @route("protocols.finalise")
 def record_finalise() -> World:
-    return _record_world()
+    return _record_world(form={"confirmed": "y"})
 
 
 @route("protocols.add_addendum")

@@ -44,7 +44,7 @@ def test_the_physician_writes_and_signs_a_consultation_note(client, auth):
     assert client.post(f"{base}/action-items", data={
         "csrf_token": token, "what": "Työterveysneuvottelu", "responsible":
         f"u-{request.referrer_id}"}).status_code == 303
-    assert client.post(f"{base}/finalise", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"{base}/finalise", data={"confirmed": "y", "csrf_token": token}).status_code == 303
     note = record_of(request)
     assert note.is_final and note.request.state == "discussed"
     assert note.notes == {"question": "Työkyky riittää osa-aikatyöhön."}
@@ -73,7 +73,7 @@ def test_the_physician_signs_a_written_statement(client, auth):
     statement = record_of(request)
     assert statement.kind == "statement"
     client.post(f"/protocols/{statement.id}/finalise",
-                data={"csrf_token": auth.csrf(f"/requests/{request.id}/record")})
+                data={"confirmed": "y", "csrf_token": auth.csrf(f"/requests/{request.id}/record")})
     assert record_of(request).is_final and record_of(request).request.state == "discussed"
 
 
@@ -100,7 +100,7 @@ def test_only_the_requests_own_physician_writes_it(client, auth):
     auth.login(other)
     assert client.get(f"/requests/{request.id}/record").status_code == 404
     response = client.post(f"/protocols/{note.id}/finalise",
-                           data={"csrf_token": auth.csrf("/")})
+                           data={"confirmed": "y", "csrf_token": auth.csrf("/")})
     assert response.status_code == 404
     assert record_of(request).finalised_at is None
     auth.logout()

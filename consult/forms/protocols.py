@@ -3,7 +3,7 @@ follow-up date), recommendations, action items and addenda."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.forms import BaseForm, choices
@@ -117,3 +117,10 @@ class ActionItemForm(BaseForm):
 class AddendumForm(BaseForm):
     text = TextAreaField(_l("Addendum"), validators=[
         DataRequired(message=_l("Write the addendum.")), Length(max=5000)])
+
+
+class FinaliseForm(BaseForm):
+    """Finalising or signing cannot be undone: the user confirms it."""
+
+    confirmed = BooleanField(_l("I have checked the record: it cannot be changed after this."),
+                             validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -60,7 +60,8 @@
   }
 
   // Leaving the page (the next case, say) within the autosave's pause after typing:
-  // what was typed since the last save goes to the server as the page goes away.
+  // what was typed since the last save goes to the server as the page goes away, and
+  // before another form of the page is submitted.
   function autosaveOnLeave() {
     var edits = new WeakMap();  // form → edits not yet in a successful save
     document.body.addEventListener("input", function (event) {
@@ -78,8 +79,24 @@
       if (!form || !form.classList || !form.classList.contains("autosave") || !event.detail.successful) { return; }
       edits.set(form, (edits.get(form) || 0) - parseInt(form.getAttribute("data-sending") || "0", 10));
     });
+    // Another form on the page (add a recommendation, finalise) is submitted while
+    // notes wait for their autosave: save them first, then submit; if the save fails
+    // (a conflict, the network, the session) stay, with the status line saying why.
     document.body.addEventListener("submit", function (event) {
-      edits.delete(event.target);  // saved with the button
+      var target = event.target;
+      if (target.classList.contains("autosave")) { edits.delete(target); return; }  // its own button
+      var pending = Array.prototype.filter.call(document.querySelectorAll("form.autosave"),
+        function (form) { return edits.get(form) > 0; });
+      if (!pending.length || !window.htmx) { return; }
+      event.preventDefault();
+      var submitter = event.submitter || null;
+      Promise.all(pending.map(function (form) {
+        return window.htmx.ajax("POST", form.getAttribute("hx-post"), {
+          source: form, target: "#" + form.getAttribute("data-status"), swap: "innerHTML"});
+      })).then(function () {
+        var saved = pending.every(function (form) { return !(edits.get(form) > 0); });
+        if (saved) { target.requestSubmit(submitter); }
+      }, function () {});
     });
     window.addEventListener("pagehide", function () {
       Array.prototype.forEach.call(document.querySelectorAll("form.autosave"), function (form) {
