@@ -72,6 +72,17 @@ def record_of(request_id: int):
         db.session.rollback()
 
 
+def settled_record(page, request_id: int, tries: int = 20):
+    """The record once the request's state has caught up with it: on a loaded machine
+    the test's reads (each its own SQLite statement) may straddle the server's work."""
+    for _ in range(tries):
+        record = record_of(request_id)
+        if record.request_state == "discussed":
+            return record
+        page.wait_for_timeout(250)
+    return record_of(request_id)
+
+
 def autosave_response(page):
     return page.expect_response(lambda r: r.url.endswith("/notes/autosave")
                                 and r.request.method == "POST")
@@ -184,7 +195,7 @@ def test_flow_4_physician_writes_and_signs_a_written_statement(physician_world, 
         page.get_by_role("button", name="Sign the written statement").click()
     expect(page.get_by_text("Signed.", exact=True)).to_be_visible()
 
-    statement = record_of(world.statement_id)
+    statement = settled_record(page, world.statement_id)
     assert statement.kind == "statement" and statement.is_final
     assert statement.request_state == "discussed"
     assert statement.notes == {"question": "Kuntoutus on perusteltu; työkyky palautuu asteittain."}

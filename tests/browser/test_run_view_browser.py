@@ -154,7 +154,7 @@ def note_field(page, t, section: str):
     return page.get_by_label(t("Notes: %(section)s", section=t(SECTIONS[section])), exact=True)
 
 
-def wait_for_notes(page, item_id: int, expected: dict, tries: int = 20) -> None:
+def wait_for_notes(page, item_id: int, expected: dict, tries: int = 40) -> None:
     """Autosaves run one after another; the last one may still be on its way."""
     for _ in range(tries):
         if protocol_of_item(item_id).notes == expected:
