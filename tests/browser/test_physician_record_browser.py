@@ -58,6 +58,7 @@ def record_of(request_id: int):
     from consult.protocols.models import Protocol
 
     db.session.rollback()
+    db.session.expire_all()  # nothing from the identity map: what the server committed
     try:
         request = db.session.get(ConsultationRequest, request_id)
         p = db.session.scalar(select(Protocol).where(Protocol.request_id == request_id))

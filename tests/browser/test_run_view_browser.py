@@ -90,6 +90,7 @@ def protocol_of_item(item_id: int):
     from consult.protocols.models import Protocol
 
     db.session.rollback()  # a fresh read of what the server committed
+    db.session.expire_all()
     try:
         p = db.session.scalar(select(Protocol).where(Protocol.agenda_item_id == item_id))
         if p is None:
@@ -108,6 +109,7 @@ def meeting_facts(meeting_id: int):
     from consult.meetings.models import AgendaItem, Meeting
 
     db.session.rollback()
+    db.session.expire_all()  # nothing from the identity map: what the server committed
     try:
         meeting = db.session.get(Meeting, meeting_id)
         items = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
