@@ -149,18 +149,26 @@ def _register_blueprints(app: Flask) -> None:
     from consult.meetings.views import bp as meetings_bp
     from consult.notifications.views import bp as notifications_bp
     from consult.pages.views import bp as pages_bp
+    from consult.followups.views import bp as followups_bp
+    from consult.protocols import case_views  # noqa: F401  (routes on protocols_bp)
+    from consult.protocols.action_views import bp as actions_bp
+    from consult.protocols import print_views  # noqa: F401  (routes on protocols_bp)
     from consult.protocols.views import bp as protocols_bp
     from consult.scheduling.booking_views import bp as booking_bp
     from consult.scheduling.views import bp as availability_bp
 
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, consultations_bp, audit_bp,
                       teams_bp, physician_bp, availability_bp, booking_bp, meetings_bp,
-                      notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp):
+                      notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp,
+                      actions_bp, followups_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from consult.accounts import sessions
+    from consult.timeutil import today
+
+    app.jinja_env.globals["today"] = today  # Helsinki's date, e.g. for what is overdue
 
     @app.context_processor
     def session_timing():

@@ -31,6 +31,7 @@ from consult.meetings import agenda
 from consult.meetings import services as meetings
 from consult.meetings.models import Meeting
 from consult.organisations.models import Organisation, Team
+from consult.followups import services as followups
 from consult.protocols import services as protocols
 from consult.scheduling import availability
 from consult.scheduling import booking as bookings
@@ -419,7 +420,8 @@ def _seed_meetings(users: dict[str, User], team: Team) -> None:
 # holds: notes by pre-form section (protocols.NOTE_KEYS), recommendations (text, the
 # Finnish name of a catalogue service or None), action items (what, the responsible
 # user's e-mail or an organisation's name, due in days from the day of the discussion,
-# completed afterwards?), the client's path and the follow-up after so many months.
+# completed afterwards?), the client's path and the follow-up after so many months or days
+# (and, where the referrer has already checked in, the follow-up that closed the case).
 
 # The meeting held one to two weeks ago: each case on its agenda with its protocol.
 HELD_MEETING_CASES = [
@@ -494,7 +496,7 @@ HELD_MEETING_CASES = [
              "Pirkanmaan hyvinvointialue, sosiaalipalvelut", 30, False),
         ],
         "path": "social_rehabilitation",
-        "follow_up_months": 4,
+        "follow_up_days": 7,  # a quick check-in: due now
     },
     {
         "client": "Saarinen",
@@ -528,7 +530,13 @@ HELD_MEETING_CASES = [
              "Ohjaamo Tampere", 35, False),
         ],
         "path": "studies",
-        "follow_up_months": 3,
+        "follow_up_days": 7,
+        # Checked in a week later: the case is closed.
+        "follow_up": {"path_taken": "studies", "kykyviisari_score": 7, "meeting_needed": True,
+                      "plan_changed": "yes",
+                      "situation": "Nuotti-valmennus alkoi, ja opinto-ohjaaja on luvannut "
+                                   "paikan jatkuvassa haussa tammikuusta. Vuorokausirytmi on "
+                                   "parantunut."},
     },
 ]
 
@@ -635,7 +643,8 @@ def _write_record(protocol, record: dict, *, day: date, attendees: str, users: d
     services; returns the action items to complete once the record is final."""
     protocols.save_notes(protocol, record["notes"], expected_revision=protocol.revision, by=by)
     protocols.set_outcome(protocol, path=record["path"], attendees=attendees, by=by,
-                          follow_up_on=day + relativedelta(months=record["follow_up_months"]))
+                          follow_up_on=day + relativedelta(months=record.get("follow_up_months", 0),
+                                                           days=record.get("follow_up_days", 0)))
     for text, service in record["recommendations"]:
         protocols.add_recommendation(protocol, text, service=_service(service), by=by)
     to_complete = []
@@ -711,6 +720,9 @@ def _seed_held_meeting(users: dict[str, User], team: Team,
             protocols.add_addendum(protocol, case["addendum"], by=coordinator)
     for action in to_complete:
         _complete(action)
+    for case, item in cases:
+        if case.get("follow_up"):
+            followups.record_follow_up(item.request, by=item.request.referrer, **case["follow_up"])
 
 
 def _seed_meeting_today(users: dict[str, User], team: Team) -> None:

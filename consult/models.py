@@ -13,3 +13,4 @@ from consult.scheduling.models import (  # noqa: F401
 from consult.meetings.models import (  # noqa: F401
     AgendaGuest, AgendaItem, Attendance, Delivery, Meeting, MeetingSeries)
 from consult.protocols.models import ActionItem, Addendum, Protocol, Recommendation  # noqa: F401
+from consult.followups.models import FollowUp  # noqa: F401

@@ -11,6 +11,7 @@ ENTRIES = [
     ("consultations.requests_list", _l("Consultation requests"),
      ("referrer", "coordinator", "physician")),
     ("meetings.list", _l("Meetings"), ("coordinator", "member", "physician", "referrer")),
+    ("actions.list", _l("Action items"), ("referrer", "coordinator", "member", "physician")),
     ("physician.inbox", _l("Physician inbox"), ("physician",)),
     ("availability.page", _l("Availability"), ("physician",)),
     ("notifications.list", _l("Notifications"), None),

@@ -868,3 +868,82 @@ def physician_record() -> World:
     world = _physician_world()
     booking.book(world.request, world.slots[0], world.owner)
     return world
+
+
+def _discussed_world() -> World:
+    """A team case whose protocol is finalised, with an action item for its referrer
+    (the owner); the outsider is a referrer of another organisation."""
+    from consult.protocols import services as records
+
+    world = _run_world()
+    coordinator, request = world.owner, world.request
+    world.item = records.add_action_item(world.protocol, "Hakemus Kelaan",
+                                         responsible_user=request.referrer, by=coordinator)
+    records.finalise(world.protocol, by=coordinator)
+    return World(owner=request.referrer, values={"request_id": request.id},
+                 missing_values={"request_id": 999999},
+                 outsider=factories.create_user("referrer"),
+                 wrong_role=factories.create_user("manager", "admin",
+                                                  organisation=request.referrer.organisation))
+
+
+@route("protocols.case_record")
+def case_record() -> World:
+    return _discussed_world()
+
+
+@route("followups.record")
+def follow_up() -> World:
+    world = _discussed_world()
+    world.wrong_role = factories.create_user("coordinator", "member", "physician", "manager",
+                                             "admin", organisation=world.owner.organisation)
+    world.form = {"path_taken": "work", "situation": "Töissä", "kykyviisari_score": "7",
+                  "meeting_needed": "yes", "plan_changed": "yes"}
+    return world
+
+
+@route("actions.list")
+def action_list() -> World:
+    world = _discussed_world()
+    world.values, world.missing_values, world.outsider = {}, {}, None  # everyone's own list
+    return world
+
+
+@route("actions.complete")
+def action_complete() -> World:
+    from consult.protocols.models import ActionItem
+
+    world = _discussed_world()
+    item = ActionItem.query.filter_by(what="Hakemus Kelaan").order_by(ActionItem.id.desc()).first()
+    world.values, world.missing_values = {"item_id": item.id}, {"item_id": 999999}
+    world.form = {"note": "Tehty"}
+    return world
+
+
+# A case's final record on paper (protocols/print_views.py) ----------------------------
+
+def _printable_world() -> World:
+    """A team case with a finalised protocol (a recommendation, an action item with a
+    due date); the owner is its referrer, the outsider another organisation's
+    referrer, the wrong role a manager and admin of the owner's organisation."""
+    from datetime import timedelta
+
+    from consult.protocols import services as records
+    from consult.timeutil import today
+
+    world = _run_world()
+    coordinator, request = world.owner, world.request
+    records.add_recommendation(world.protocol, "Työkokeilu", by=coordinator)
+    records.add_action_item(world.protocol, "Hakemus Kelaan", responsible_user=request.referrer,
+                            due_on=today() + timedelta(days=14), by=coordinator)
+    records.finalise(world.protocol, by=coordinator)
+    return World(owner=request.referrer, values={"request_id": request.id},
+                 missing_values={"request_id": 999999},
+                 outsider=factories.create_user("referrer"),
+                 wrong_role=factories.create_user("manager", "admin",
+                                                  organisation=request.referrer.organisation))
+
+
+@route("protocols.record_pdf", "protocols.client_summary_pdf")
+def printable_record() -> World:
+    return _printable_world()

@@ -181,7 +181,8 @@ def test_seed_demo_has_requests_in_every_state_reachable_so_far_with_threads(run
     team_states = {r.state for r in requests if r.target_team_id}
     physician_states = {(r.mode, r.state) for r in requests if r.target_physician_id}
     assert team_states == {"draft", "submitted", "returned", "accepted", "scheduled",
-                           "discussed", "resolved_at_consultation", "declined", "withdrawn"}
+                           "discussed", "closed", "resolved_at_consultation", "declined",
+                           "withdrawn"}
     assert physician_states == {("video", "scheduled"), ("phone", "submitted"),
                                 ("video", "submitted"), ("written_statement", "accepted"),
                                 ("phone", "returned"), ("in_person", "discussed"),

@@ -39,7 +39,7 @@ def test_seed_demo_has_a_past_meeting_with_finalised_protocols_and_discussed_cas
     assert 7 <= (today() - local_day(meeting)).days <= 14
     items = meeting.items
     assert 2 <= len(items) <= 3 and {i.state for i in items} == {"finalised"}
-    assert {i.request.state for i in items} == {"discussed"}
+    assert {i.request.state for i in items} == {"discussed", "closed"}  # one followed up
     for item in items:
         protocol = protocols.protocol_of(item.request, item, create=False)
         assert protocol.kind == "protocol" and protocol.is_final
@@ -136,3 +136,18 @@ def test_running_seed_demo_twice_adds_nothing(runner):
     first = counts()
     seed_demo(runner)
     assert counts() == first
+
+
+def test_the_demo_has_follow_ups_due_and_done(app, runner):
+    """A discussed case whose follow-up date has come, and one closed by its follow-up."""
+    from consult.consultations.models import ConsultationRequest
+    from consult.followups.models import FollowUp
+    from consult.protocols.models import Protocol
+    from consult.timeutil import today
+
+    runner.invoke(args=["seed-demo"])
+    due = db.session.scalars(select(Protocol).join(Protocol.request).where(
+        ConsultationRequest.state == "discussed", Protocol.follow_up_on <= today())).all()
+    assert due
+    done = db.session.scalars(select(FollowUp)).all()
+    assert len(done) == 1 and done[0].request.state == "closed"

@@ -31,8 +31,9 @@ def test_every_logged_in_page_sends_the_security_headers(app, client, auth, endp
     response = client.get(path(app, endpoint, world.values))
     assert response.status_code == 200
     assert_security_headers(response)
-    assert " style=" not in response.text, "inline styles are refused by the CSP"
-    assert "<script>" not in response.text and "onclick" not in response.text
+    if response.mimetype == "text/html":  # a PDF has no markup to check
+        assert " style=" not in response.text, "inline styles are refused by the CSP"
+        assert "<script>" not in response.text and "onclick" not in response.text
 
 
 @pytest.mark.parametrize("url", ["/login", "/accessibility", "/logout", "/nowhere"])

@@ -25,6 +25,7 @@ def object_labels():
             "protocol": _l("Protocol, consultation note or statement"),
             "action_item": _l("Action item"),
             "recommendation": _l("Recommendation"),
+            "follow_up": _l("Follow-up"),
             "addendum": _l("Addendum to a protocol"),
             "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}
 
@@ -69,10 +70,15 @@ def purpose_labels():
         "carry_over": _l("Carrying a case over to the next meeting"),
         "protocol": _l("Recording the consultation"),
         "action_item": _l("Completing an action item"),
+        "action_items": _l("List of action items"),
+        "protocol_print": _l("Printing the consultation's record"),
+        "client_summary_print": _l("Printing the summary for the client"),
         "agenda_sent": _l("Sending a meeting's agenda to its participants"),
         "create_meeting": _l("Planning a team meeting"),
         "edit_meeting": _l("Changing a team meeting"),
         "cancel_meeting": _l("Cancelling a team meeting"),
+        # Lists of one's own work (home/views.py).
+        "my_work": _l("My work: one's own cases, action items and consultations"),
     }
 
 

@@ -24,6 +24,7 @@ from consult.consultations.states import STATES
 from consult.extensions import db
 from consult.forms import choices
 from consult.forms.admin import ConfirmForm
+from consult.forms.protocols import path_labels
 from consult.forms.consultations import (DecisionForm, GuestForm, HandoverForm, MessageForm,
                                          PreFormForm, RequestForm, attendance_labels,
                                          field_labels, field_name, mode_labels,
@@ -44,7 +45,8 @@ def labels():
     return {"mode_labels": mode_labels(), "attendance_labels": attendance_labels(),
             "section_labels": section_labels(), "field_labels": field_labels(),
             "act_labels": purpose_labels(), "state_labels": state_labels(),
-            "PREFORM_SECTIONS": PREFORM_SECTIONS, "field_name": field_name}
+            "PREFORM_SECTIONS": PREFORM_SECTIONS, "field_name": field_name,
+            "path_labels": path_labels(), "lang": current_language()}
 
 
 # The booking actions render this blueprint's request page too.
@@ -230,7 +232,19 @@ def _render(req, *, form=None, conflict=None, decision_form=None, refusal=None,
         can_add_guests=can_add_guests,
         guest_form=_guest_form(req, guest_form) if can_add_guests else None,
         guest_refusal=guest_refusal, can_hand_over=can_hand_over,
-        **(booking or booking_context(req))), status
+        record=_case_record(req), **(booking or booking_context(req))), status
+
+
+def _case_record(req):
+    """Once the case has been discussed, its final record for the summary on the page
+    (only for those who may read it: the case's organisation, the team, the physician)."""
+    from consult.protocols import policy
+    from consult.protocols import services as records
+
+    if req.state not in ("discussed", "closed") or not policy.can_read_case_record(
+            current_user, req):
+        return None
+    return records.final_record(req)
 
 
 def _record_view(req) -> None:

@@ -124,3 +124,8 @@ class FinaliseForm(BaseForm):
 
     confirmed = BooleanField(_l("I have checked the record: it cannot be changed after this."),
                              validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class CompleteActionForm(BaseForm):
+    note = TextAreaField(_l("Note on completing"), validators=[Length(max=2000)],
+                         description=_l("Optional: what was done, e.g. \"applied on 3 December\"."))

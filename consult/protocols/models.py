@@ -76,11 +76,15 @@ class ActionItem(db.Model):
     state: Mapped[str] = mapped_column(String(20), default="open")
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # What the person who completed it says about it ("applied 3.12.", "not needed").
+    completion_note: Mapped[str] = mapped_column(Text, default="")
 
     protocol: Mapped[Protocol] = relationship(back_populates="action_items")
     responsible_user: Mapped["User | None"] = relationship(  # noqa: F821
         foreign_keys=[responsible_user_id])
     responsible_organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
+    completed_by: Mapped["User | None"] = relationship(  # noqa: F821
+        foreign_keys=[completed_by_id])
 
 
 class Addendum(db.Model):

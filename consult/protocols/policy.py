@@ -33,3 +33,23 @@ def load_record(protocol_id: int, check=can_view):
 
     return load_or_404(Protocol, protocol_id, check,
                        client_id_of=lambda protocol: protocol.request.client_id)
+
+
+def can_read_case_record(user, request) -> bool:
+    """A case's final record (`/requests/<id>/protocol`, its print and the client's
+    summary): the referrers of the case's organisation, and those who wrote it (the
+    team, or the physician). Another organisation's case on the same meeting is out of
+    a referrer's scope."""
+    if user.has_role("referrer") and request.organisation_id == user.organisation_id:
+        return True
+    if request.target_team_id is not None:
+        return belongs_to_team(user, request.target_team)
+    return user.has_role("physician") and request.target_physician_id == user.id
+
+
+def load_case(request_id: int):
+    """The request whose record the user may read, or 404 (audited)."""
+    from consult.consultations.models import ConsultationRequest
+
+    return load_or_404(ConsultationRequest, request_id, can_read_case_record,
+                       client_id_of=lambda request: request.client_id)

@@ -99,6 +99,11 @@ def loaded(**where):
     return db.session.scalars(query).unique().all()
 
 
+def final_record(request: ConsultationRequest) -> Protocol | None:
+    """The case's finalised protocol or signed note or statement, with its lists."""
+    return next((p for p in loaded(request_id=[request.id]) if p.is_final), None)
+
+
 def discussed_version(request: ConsultationRequest):
     """The pre-form version a consultation discusses: the latest submitted one."""
     from consult.consultations.models import PreForm, PreFormVersion
@@ -182,7 +187,7 @@ def can_complete(item: ActionItem, user) -> bool:
     return item.protocol.request.referrer_id == user.id
 
 
-def complete_action_item(item: ActionItem, *, by) -> None:
+def complete_action_item(item: ActionItem, *, by, note: str = "") -> None:
     if item.state == "done":
         raise ProtocolRefused(_l("This action item is already done."))
     if not item.protocol.is_final:
@@ -190,6 +195,7 @@ def complete_action_item(item: ActionItem, *, by) -> None:
     if not can_complete(item, by):
         raise ProtocolRefused(_l("Only the responsible person completes this action item."))
     item.state, item.completed_at, item.completed_by_id = "done", utcnow(), by.id
+    item.completion_note = note.strip()
     db.session.flush()
     audit.record("update", object_type="action_item", object_id=item.id,
                  client_id=item.protocol.request.client_id, purpose="action_item", user=by)
