@@ -26,9 +26,9 @@ def test_referrer_sees_their_own_requests_counted_by_state_with_links(client, au
     db.session.commit()
     auth.login(referrer)
     page = client.get("/?lang=en").text
-    assert '<a href="/requests?state=draft">Draft</a>: 1' in page
-    assert '<a href="/requests?state=submitted">Submitted</a>: 2' in page
-    assert '<a href="/requests?state=withdrawn">Withdrawn</a>: 1' in page
+    assert '<a href="/requests?state=draft&amp;mine=1">Draft</a>: 1' in page
+    assert '<a href="/requests?state=submitted&amp;mine=1">Submitted</a>: 2' in page
+    assert '<a href="/requests?state=withdrawn&amp;mine=1">Withdrawn</a>: 1' in page
     assert "state=accepted" not in page
     assert "You have no consultation requests yet" not in page
 

@@ -164,3 +164,16 @@ def test_only_the_case_manager_records_the_follow_up(client, auth, discussed):
     auth.login(discussed.colleague)
     assert follow_up(client, auth, discussed.ours).status_code == 404
     assert db.session.get(type(discussed.ours), discussed.ours.id).state == "discussed"
+
+
+def test_the_request_list_narrows_to_the_cases_i_manage(client, auth, app):
+    team = factories.create_team(coordinators=[factories.create_user("coordinator")])
+    mine = factories.create_submitted_request(team=team)
+    colleague = factories.create_user("referrer", organisation=mine.referrer.organisation)
+    theirs = factories.create_submitted_request(team=team, referrer=colleague)
+    db.session.commit()
+    auth.login(mine.referrer)
+    everything = client.get("/requests").text
+    assert f"/requests/{mine.id}\"" in everything and f"/requests/{theirs.id}\"" in everything
+    narrowed = client.get("/requests?mine=1&state=submitted").text
+    assert f"/requests/{mine.id}\"" in narrowed and f"/requests/{theirs.id}\"" not in narrowed

@@ -93,14 +93,18 @@ def _audit_listed(requests) -> None:
 @roles_required(*REQUEST_ROLES)
 def requests_list():
     state = request.args.get("state", "")
+    mine = request.args.get("mine") == "1"
     query = _visible_requests()
     if state in STATES:
         query = query.where(ConsultationRequest.state == state)
+    if mine:  # the cases I manage, of those my organisation's referrers see
+        query = query.where(ConsultationRequest.referrer_id == current_user.id)
     page = db.paginate(query, page=request.args.get("page", 1, type=int),
                        per_page=50, error_out=False)
     _audit_listed(page.items)
     db.session.commit()
-    return render_template("consultations/list.html", page=page, state=state, states=STATES)
+    return render_template("consultations/list.html", page=page, state=state, states=STATES,
+                           mine=mine)
 
 
 def _request_form() -> RequestForm:

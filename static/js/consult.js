@@ -79,25 +79,43 @@
       if (!form || !form.classList || !form.classList.contains("autosave") || !event.detail.successful) { return; }
       edits.set(form, (edits.get(form) || 0) - parseInt(form.getAttribute("data-sending") || "0", 10));
     });
-    // Another form on the page (add a recommendation, finalise) is submitted while
-    // notes wait for their autosave: save them first, then submit; if the save fails
-    // (a conflict, the network, the session) stay, with the status line saying why.
-    document.body.addEventListener("submit", function (event) {
-      var target = event.target;
-      if (target.classList.contains("autosave")) { edits.delete(target); return; }  // its own button
-      var pending = Array.prototype.filter.call(document.querySelectorAll("form.autosave"),
+    // Another form on the page is submitted (add a recommendation, finalise), or a
+    // link followed (the next case), while notes wait for their autosave: save them
+    // first, then go on; if the save fails (a conflict, the network, the session) stay,
+    // with the status line saying why.
+    function pendingForms() {
+      return Array.prototype.filter.call(document.querySelectorAll("form.autosave"),
         function (form) { return edits.get(form) > 0; });
-      if (!pending.length || !window.htmx) { return; }
-      event.preventDefault();
-      var submitter = event.submitter || null;
+    }
+    function saveThen(pending, next) {
       Promise.all(pending.map(function (form) {
         return window.htmx.ajax("POST", form.getAttribute("hx-post"), {
           source: form, target: "#" + form.getAttribute("data-status"), swap: "innerHTML"});
       })).then(function () {
-        var saved = pending.every(function (form) { return !(edits.get(form) > 0); });
-        if (saved) { target.requestSubmit(submitter); }
+        if (pending.every(function (form) { return !(edits.get(form) > 0); })) { next(); }
       }, function () {});
+    }
+    document.body.addEventListener("submit", function (event) {
+      var target = event.target;
+      if (target.classList.contains("autosave")) { edits.delete(target); return; }  // its own button
+      var pending = pendingForms();
+      if (!pending.length || !window.htmx) { return; }
+      event.preventDefault();
+      var submitter = event.submitter || null;
+      saveThen(pending, function () { target.requestSubmit(submitter); });
     });
+    document.body.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (!link || link.target || link.hasAttribute("download") || event.defaultPrevented
+          || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey
+          || link.origin !== window.location.origin) { return; }
+      var pending = pendingForms();
+      if (!pending.length || !window.htmx) { return; }
+      event.preventDefault();
+      saveThen(pending, function () { window.location.assign(link.href); });
+    });
+    // Any other way out (closing the tab, the browser's back button): send what is
+    // left as the page goes.
     window.addEventListener("pagehide", function () {
       Array.prototype.forEach.call(document.querySelectorAll("form.autosave"), function (form) {
         if (!(edits.get(form) > 0)) { return; }
