@@ -250,3 +250,40 @@ def create_meeting(team, *, starts_at=None, minutes=120, state="draft"):
     db.session.add(meeting)
     db.session.flush()
     return meeting
+
+
+def create_meeting_day(coordinator, member, *, preforms: list[tuple[str, str]]):
+    """A meeting of the coordinator's and member's team that started five minutes ago,
+    its agenda sent with one accepted case per (wishes, question) pair, the next
+    meeting of its series (for carrying over) and a catalogue service."""
+    from datetime import timedelta
+
+    from consult.catalogue.models import Service
+    from consult.consultations import services
+    from consult.meetings import agenda
+    from consult.meetings.models import MeetingSeries
+    from consult.timeutil import today, utcnow
+
+    team = create_team(coordinators=[coordinator], members=[member])
+    series = MeetingSeries(team_id=team.id, pattern="weekly", weekday=1, minutes=120,
+                           start_time=utcnow().time(), first_date=today(), until_date=today(),
+                           created_by_id=coordinator.id)
+    db.session.add(series)
+    meeting = create_meeting(team, starts_at=utcnow() - timedelta(minutes=5))
+    following = create_meeting(team, starts_at=utcnow() + timedelta(days=7))
+    meeting.series = following.series = series
+    items = []
+    for wishes, question in preforms:
+        request = create_submitted_request(team=team)
+        version = request.preform.versions[-1]
+        version.content = dict(version.content, **{
+            "wishes_goals.wishes_goals": wishes, "question.question": question,
+            "health.client_view": "Selkä kipeytyy"})
+        services.perform(request, "accept", coordinator)
+        items.append(agenda.add_item(meeting, request, by=coordinator))
+    agenda.send_agenda(meeting, by=coordinator)
+    service = Service(category="kela", organisation_kind="kela", name_fi="Ammatillinen kuntoutus",
+                      name_sv="Yrkesinriktad rehabilitering", name_en="Vocational rehabilitation")
+    db.session.add(service)
+    db.session.flush()
+    return team, meeting, following, items, service

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from consult.audit.models import AuditEvent
-from consult.catalogue.models import Service
 from consult.consultations import services as consultations
 from consult.extensions import db
 from consult.meetings import agenda
@@ -22,17 +21,6 @@ from consult.timeutil import today, utcnow
 from tests import factories
 
 
-def fill(preform_request, wishes="Haluaa palata kaupan alalle", question="Mikä kuntoutus?"):
-    from consult.consultations.models import PreFormVersion
-
-    version = preform_request.preform.versions[-1]
-    version.content = dict(version.content, **{"wishes_goals.wishes_goals": wishes,
-                                              "question.question": question,
-                                              "health.client_view": "Selkä kipeytyy"})
-    db.session.flush()
-    assert isinstance(version, PreFormVersion)
-
-
 @pytest.fixture
 def day(app):
     """A meeting today with its agenda sent and two cases on it, and the next meeting
@@ -40,27 +28,9 @@ def day(app):
     coordinator = factories.create_user("coordinator")
     member = factories.create_user("member")
     outsider = factories.create_user("coordinator")
-    team = factories.create_team(coordinators=[coordinator], members=[member])
     factories.create_team(coordinators=[outsider])
-    from consult.meetings.models import MeetingSeries
-
-    series = MeetingSeries(team_id=team.id, pattern="weekly", weekday=1, minutes=120,
-                           start_time=utcnow().time(), first_date=today(), until_date=today(),
-                           created_by_id=coordinator.id)
-    db.session.add(series)
-    meeting = factories.create_meeting(team, starts_at=utcnow() - timedelta(minutes=5))
-    following = factories.create_meeting(team, starts_at=utcnow() + timedelta(days=7))
-    meeting.series = following.series = series
-    items = []
-    for _ in range(2):
-        request = factories.create_submitted_request(team=team)
-        fill(request)
-        consultations.perform(request, "accept", coordinator)
-        items.append(agenda.add_item(meeting, request, by=coordinator))
-    agenda.send_agenda(meeting, by=coordinator)
-    service = Service(category="kela", organisation_kind="kela", name_fi="Ammatillinen kuntoutus",
-                      name_sv="Yrkesinriktad rehabilitering", name_en="Vocational rehabilitation")
-    db.session.add(service)
+    team, meeting, following, items, service = factories.create_meeting_day(
+        coordinator, member, preforms=[("Haluaa palata kaupan alalle", "Mikä kuntoutus?")] * 2)
     db.session.commit()
     return SimpleNamespace(coordinator=coordinator, member=member, outsider=outsider, team=team,
                            meeting=meeting, following=following, items=items, service=service)

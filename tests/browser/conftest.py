@@ -67,6 +67,19 @@ def demo_world(app):
     return people
 
 
+def demo_request_id(last_name: str) -> int:
+    """The id of the demo client's request, as the server committed it."""
+    from sqlalchemy import select
+
+    from consult.clients.models import Client
+    from consult.consultations.models import ConsultationRequest
+
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.scalar(select(ConsultationRequest.id).join(ConsultationRequest.client)
+                             .where(Client.last_name == last_name))
+
+
 def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
     """Logs in through the English login form, as a user would: fields found by label."""
     page.goto(f"{base_url}/login?lang=en")

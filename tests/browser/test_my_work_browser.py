@@ -9,19 +9,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.extensions import db
-from tests.browser.conftest import assert_no_axe_violations, login
+from tests.browser.conftest import assert_no_axe_violations, demo_request_id, login
 
 pytestmark = pytest.mark.browser
-
-
-def _request_of(last_name: str) -> int:
-    from consult.clients.models import Client
-    from consult.consultations.models import ConsultationRequest
-
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.scalar(select(ConsultationRequest.id).join(ConsultationRequest.client)
-                             .where(Client.last_name == last_name))
 
 
 def section(page, heading: str):
@@ -33,7 +23,7 @@ def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_w
     login(page, live_server, "referrer@example.fi")
     page.goto(f"{live_server}/?lang=en")
     assert_no_axe_violations(page)
-    lehtonen = _request_of("Lehtonen")
+    lehtonen = demo_request_id("Lehtonen")
     new = section(page, "New recommendations")
     expect(new).to_contain_text(f"Request {lehtonen}")
     actions = section(page, "My action items")
@@ -46,7 +36,7 @@ def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_w
     login(page, live_server, "referrer.social@example.fi")
     page.goto(f"{live_server}/?lang=en")
     due = section(page, "Follow-ups due")
-    expect(due).to_contain_text(f"Request {_request_of('Koskinen')}")
+    expect(due).to_contain_text(f"Request {demo_request_id('Koskinen')}")
     with page.expect_navigation():
         due.get_by_role("link", name="Record the follow-up").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up")

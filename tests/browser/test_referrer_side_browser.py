@@ -12,19 +12,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from consult.extensions import db
-from tests.browser.conftest import assert_no_axe_violations, login
+from tests.browser.conftest import assert_no_axe_violations, demo_request_id, login
 
 pytestmark = pytest.mark.browser
-
-
-def _request_of(last_name: str) -> int:
-    from consult.clients.models import Client
-    from consult.consultations.models import ConsultationRequest
-
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.scalar(select(ConsultationRequest.id).join(ConsultationRequest.client)
-                             .where(Client.last_name == last_name))
 
 
 def _fresh(model, ident):
@@ -79,7 +69,7 @@ def test_flow_6_referrer_records_the_follow_up_and_the_case_closes(demo_world, l
                                                                    page):
     from consult.consultations.models import ConsultationRequest
 
-    request_id = _request_of("Koskinen")
+    request_id = demo_request_id("Koskinen")
     login(page, live_server, "referrer.social@example.fi")
     page.goto(f"{live_server}/requests/{request_id}?lang=en")
     expect(page.get_by_role("heading", name="Recommendations and action plan")).to_be_visible()

@@ -25,48 +25,17 @@ SHOTS = Path("/tmp")
 
 # --- the world: a meeting today, its agenda sent, two cases on it ------------------------
 
-def _fill_preform(request, wishes: str, question: str) -> None:
-    version = request.preform.versions[-1]
-    version.content = dict(version.content, **{"wishes_goals.wishes_goals": wishes,
-                                              "question.question": question,
-                                              "health.client_view": "Selkä kipeytyy"})
-    db.session.flush()
-
-
 @pytest.fixture
 def meeting_day(app):
     """A meeting of the team that started five minutes ago with its agenda sent and two
     cases on it, the next meeting of its series (for carrying over) and a catalogue
     service; committed, so that the live server sees it. Only ids leave the fixture:
     the test's own session holds no transaction while the browser works."""
-    from consult.catalogue.models import Service
-    from consult.consultations import services as consultations
-    from consult.meetings import agenda
-    from consult.meetings.models import MeetingSeries
-    from consult.timeutil import today, utcnow
-
     coordinator = factories.create_user("coordinator", name="Kaisa Koordinaattori")
     member = factories.create_user("member", name="Pekka Psykologi")
-    team = factories.create_team(coordinators=[coordinator], members=[member])
-    series = MeetingSeries(team_id=team.id, pattern="weekly", weekday=1, minutes=120,
-                           start_time=utcnow().time(), first_date=today(), until_date=today(),
-                           created_by_id=coordinator.id)
-    db.session.add(series)
-    meeting = factories.create_meeting(team, starts_at=utcnow() - timedelta(minutes=5))
-    following = factories.create_meeting(team, starts_at=utcnow() + timedelta(days=7))
-    meeting.series = following.series = series
-    items = []
-    for n in (1, 2):
-        request = factories.create_submitted_request(team=team)
-        _fill_preform(request, f"Haluaa palata kaupan alalle ({n})",
-                      f"Mikä kuntoutus sopisi ({n})?")
-        consultations.perform(request, "accept", coordinator)
-        items.append(agenda.add_item(meeting, request, by=coordinator))
-    agenda.send_agenda(meeting, by=coordinator)
-    service = Service(category="kela", organisation_kind="kela", name_fi="Ammatillinen kuntoutus",
-                      name_sv="Yrkesinriktad rehabilitering", name_en="Vocational rehabilitation")
-    db.session.add(service)
-    db.session.flush()
+    team, meeting, following, items, service = factories.create_meeting_day(
+        coordinator, member, preforms=[(f"Haluaa palata kaupan alalle ({n})",
+                                        f"Mikä kuntoutus sopisi ({n})?") for n in (1, 2)])
     world = SimpleNamespace(
         coordinator_email=coordinator.email, member_email=member.email,
         coordinator_id=coordinator.id, member_id=member.id, meeting_id=meeting.id,
