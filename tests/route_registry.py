@@ -871,14 +871,19 @@ def physician_record() -> World:
 
 
 def _discussed_world() -> World:
-    """A team case whose protocol is finalised, with an action item for its referrer
-    (the owner); the outsider is a referrer of another organisation."""
+    """A team case whose protocol is finalised, with a recommendation and an action
+    item for its referrer (the owner) due in two weeks; the outsider is a referrer of
+    another organisation, the wrong role a manager and admin of the owner's."""
+    from datetime import timedelta
+
     from consult.protocols import services as records
+    from consult.timeutil import today
 
     world = _run_world()
     coordinator, request = world.owner, world.request
-    world.item = records.add_action_item(world.protocol, "Hakemus Kelaan",
-                                         responsible_user=request.referrer, by=coordinator)
+    records.add_recommendation(world.protocol, "Työkokeilu", by=coordinator)
+    records.add_action_item(world.protocol, "Hakemus Kelaan", responsible_user=request.referrer,
+                            due_on=today() + timedelta(days=14), by=coordinator)
     records.finalise(world.protocol, by=coordinator)
     return World(owner=request.referrer, values={"request_id": request.id},
                  missing_values={"request_id": 999999},
@@ -922,28 +927,6 @@ def action_complete() -> World:
 
 # A case's final record on paper (protocols/print_views.py) ----------------------------
 
-def _printable_world() -> World:
-    """A team case with a finalised protocol (a recommendation, an action item with a
-    due date); the owner is its referrer, the outsider another organisation's
-    referrer, the wrong role a manager and admin of the owner's organisation."""
-    from datetime import timedelta
-
-    from consult.protocols import services as records
-    from consult.timeutil import today
-
-    world = _run_world()
-    coordinator, request = world.owner, world.request
-    records.add_recommendation(world.protocol, "Työkokeilu", by=coordinator)
-    records.add_action_item(world.protocol, "Hakemus Kelaan", responsible_user=request.referrer,
-                            due_on=today() + timedelta(days=14), by=coordinator)
-    records.finalise(world.protocol, by=coordinator)
-    return World(owner=request.referrer, values={"request_id": request.id},
-                 missing_values={"request_id": 999999},
-                 outsider=factories.create_user("referrer"),
-                 wrong_role=factories.create_user("manager", "admin",
-                                                  organisation=request.referrer.organisation))
-
-
 @route("protocols.record_pdf", "protocols.client_summary_pdf")
 def printable_record() -> World:
-    return _printable_world()
+    return _discussed_world()

@@ -3,7 +3,7 @@ follow-up date), recommendations, action items and addenda."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.forms import BaseForm, choices
@@ -127,5 +127,5 @@ class FinaliseForm(BaseForm):
 
 
 class CompleteActionForm(BaseForm):
-    note = TextAreaField(_l("Note on completing"), validators=[Length(max=2000)],
+    note = StringField(_l("Note on completing"), validators=[Length(max=500)],
                          description=_l("Optional: what was done, e.g. \"applied on 3 December\"."))

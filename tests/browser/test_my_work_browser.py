@@ -14,6 +14,12 @@ from tests.browser.conftest import assert_no_axe_violations, demo_request_id, lo
 pytestmark = pytest.mark.browser
 
 
+def another_desk(page):
+    """Another person's browser: a context of its own, sharing no cookies (clearing
+    them could race with a response still setting the first person's session)."""
+    return page.context.browser.new_context().new_page()
+
+
 def section(page, heading: str):
     return page.get_by_role("region", name=heading)
 
@@ -32,7 +38,7 @@ def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_w
         new.get_by_role("link", name=f"Request {lehtonen}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"request {lehtonen}")
 
-    page.context.clear_cookies()  # another person at another desk
+    page = another_desk(page)
     login(page, live_server, "referrer.social@example.fi")
     page.goto(f"{live_server}/?lang=en")
     due = section(page, "Follow-ups due")
@@ -62,7 +68,7 @@ def test_flow_7_the_coordinator_and_the_physician_find_what_to_finalise_and_sign
         to_finalise.get_by_role("link").first.click()
     assert f"/meetings/{today_meeting}/run" in page.url
 
-    page.context.clear_cookies()  # another person at another desk
+    page = another_desk(page)
     login(page, live_server, "physician@example.fi")
     page.goto(f"{live_server}/?lang=en")
     assert_no_axe_violations(page)
