@@ -324,7 +324,7 @@ def test_autosave_after_someone_else_saved_warns_and_overwrites_nothing(client, 
     new_revision = re.search(r'id="preform-revision" value="(\d+)"', response.text).group(1)
     off = autosave(client, auth, request, new_revision, autosave_off="1",
                    background__reason="Minun tekstini")
-    assert off.status_code == 200 and "paused until you press Save draft" in off.text
+    assert off.status_code == 409 and "paused until you press Save draft" in off.text
     db.session.refresh(request.preform)
     assert request.preform.draft["background.reason"] == "Toisen teksti"
 

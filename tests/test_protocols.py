@@ -146,3 +146,16 @@ def test_the_physician_signs_a_note_and_a_statement(app):
         services.finalise(statement, by=statement_request.referrer)
     services.finalise(statement, by=physician)
     assert statement_request.state == "discussed"
+
+
+def test_saving_the_same_notes_again_changes_nothing(app):
+    """Two saves of one text (the autosave and a button, say) leave one revision, so
+    the writer's page does not go stale against their own text."""
+    meeting, coordinator, _, (item,) = held_meeting()
+    protocol = services.protocol_of(item.request, item)
+    first = services.save_notes(protocol, {"life": "Asuu yksin"}, expected_revision=0,
+                                by=coordinator)
+    assert services.save_notes(protocol, {"life": "Asuu yksin"}, expected_revision=0,
+                               by=coordinator) == first == 1
+    assert services.save_notes(protocol, {"life": "Asuu yksin"}, expected_revision=1,
+                               by=coordinator) == 1

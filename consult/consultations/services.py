@@ -77,9 +77,9 @@ def save_draft(preform: PreForm, values: dict, *, expected_revision: int, by) ->
     if preform.request.state not in ("draft", "returned"):
         raise TransitionRefused(_l("The pre-information form can no longer be changed."))
     draft = {k: str(v) for k, v in values.items() if k in PREFORM_FIELDS}
+    if draft == (preform.draft or {}):
+        return preform.draft_revision  # nothing new (autosave and the button, say)
     if preform.draft_revision != expected_revision:
-        if draft == (preform.draft or {}):
-            return preform.draft_revision  # the same text saved twice (autosave + button)
         raise DraftConflict(dict(preform.draft or {}), preform.draft_revision)
     preform.draft = draft
     preform.draft_revision += 1

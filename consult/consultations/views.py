@@ -345,7 +345,7 @@ def autosave_preform(request_id: int):
     if not _can_edit(req):
         return answer("closed", 409)
     if request.form.get("autosave_off"):
-        return answer("off")
+        return answer("off", 409)  # not saved: the user has a conflict to settle first
     if not form.validate_on_submit():
         return answer("invalid", 422, form=form)
     conflict = _save(req, form)

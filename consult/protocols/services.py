@@ -123,9 +123,9 @@ def save_notes(protocol: Protocol, values: dict, *, expected_revision: int, by) 
     between. Saving the same text again is not a conflict."""
     _open(protocol)
     notes = {k: str(v) for k, v in values.items() if k in NOTE_KEYS and str(v).strip()}
+    if notes == (protocol.notes or {}):
+        return protocol.revision  # nothing new: neither a conflict nor a new revision
     if protocol.revision != expected_revision:
-        if notes == (protocol.notes or {}):
-            return protocol.revision
         raise NotesConflict(dict(protocol.notes or {}), protocol.revision)
     protocol.notes = notes
     protocol.revision += 1

@@ -190,7 +190,7 @@ def autosave_notes(protocol_id: int):
     if records.recording_refusal(protocol) is not None:
         return answer("closed", 409)
     if request.form.get("autosave_off"):
-        return answer("off")
+        return answer("off", 409)  # not saved: the user has a conflict to settle first
     if not form.validate_on_submit():
         return answer("invalid", 422, form=form)
     try:

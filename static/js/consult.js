@@ -76,7 +76,9 @@
     });
     document.body.addEventListener("htmx:afterRequest", function (event) {
       var form = event.detail.elt;
-      if (!form || !form.classList || !form.classList.contains("autosave") || !event.detail.successful) { return; }
+      // Saved means a 2xx answer: a conflict (409) or a refusal is swapped in, not saved.
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (!form || !form.classList || !form.classList.contains("autosave") || status < 200 || status > 299) { return; }
       edits.set(form, (edits.get(form) || 0) - parseInt(form.getAttribute("data-sending") || "0", 10));
     });
     // Another form on the page is submitted (add a recommendation, finalise), or a
