@@ -159,3 +159,15 @@ def test_saving_the_same_notes_again_changes_nothing(app):
                                by=coordinator) == first == 1
     assert services.save_notes(protocol, {"life": "Asuu yksin"}, expected_revision=1,
                                by=coordinator) == 1
+
+
+def test_a_case_is_carried_over_only_while_its_meeting_is_held(app):
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(coordinators=[coordinator])
+    meeting = factories.create_meeting(team)
+    request = factories.create_submitted_request(team=team)
+    consultations.perform(request, "accept", coordinator)
+    item = agenda.add_item(meeting, request, by=coordinator)
+    with pytest.raises(agenda.AgendaRefused):
+        agenda.carry_over(item, by=coordinator)
+    assert item.state == "on_agenda"

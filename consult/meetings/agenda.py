@@ -347,6 +347,8 @@ def carry_over(item: AgendaItem, *, by) -> AgendaItem:
     it no longer counts for finalising this meeting."""
     from consult.protocols.models import Protocol
 
+    if item.meeting.state != "held":
+        raise AgendaRefused(_l("Cases are carried over while the meeting is held."))
     if item.state != "on_agenda":
         raise AgendaRefused(_l("Only a case still on the agenda can be carried over."))
     target = next_in_series(item.meeting)

@@ -134,9 +134,6 @@ def carry_over(meeting_id: int, item_id: int):
         deny(404, object_type="agenda_item", object_id=item_id)
     if ConfirmForm().validate_on_submit():
         try:
-            if meeting.state != "held":
-                raise agenda.AgendaRefused(_("Cases are carried over while the meeting is "
-                                             "held."))
             moved = agenda.carry_over(item, by=current_user)
         except agenda.AgendaRefused as refused:
             db.session.rollback()
