@@ -58,6 +58,7 @@ def _configure(app: Flask, overrides: dict) -> None:
     app.config["CONSULT_ENV"] = env
     if env == "development":
         app.config["SECURE_COOKIES"] = False
+        app.config["OUTBOX_PAGE"] = True
     if env == "testing":
         app.config["TESTING"] = True
         app.config["SECURE_COOKIES"] = False
@@ -136,6 +137,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consult.accounts.reset_views import bp as password_bp
     from consult.accounts.views import bp as accounts_bp
     from consult.admin.views import bp as admin_bp
     from consult.audit.views import bp as audit_bp
@@ -145,9 +147,11 @@ def _register_blueprints(app: Flask) -> None:
     from consult.consultations.views import bp as consultations_bp
     from consult.consultations.inboxes import physician_bp, teams_bp
     from consult.home.views import bp as home_bp
+    from consult.invites.views import bp as invites_bp
     from consult.meetings import agenda_views, run_views  # noqa: F401  (routes on meetings_bp)
     from consult.meetings.views import bp as meetings_bp
     from consult.notifications.views import bp as notifications_bp
+    from consult.outbox.views import bp as outbox_bp
     from consult.pages.views import bp as pages_bp
     from consult.followups.views import bp as followups_bp
     from consult.protocols import case_views  # noqa: F401  (routes on protocols_bp)
@@ -160,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, consultations_bp, audit_bp,
                       teams_bp, physician_bp, availability_bp, booking_bp, meetings_bp,
                       notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp,
-                      actions_bp, followups_bp):
+                      actions_bp, followups_bp, password_bp, invites_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 

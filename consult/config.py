@@ -13,6 +13,7 @@ ENV_KEYS = (
     "SMTP_PORT",
     "SMTP_USER",
     "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
     "MAIL_FROM",
     "BASE_URL",
     "TRUSTED_PROXIES",
@@ -39,6 +40,8 @@ class Defaults:
     SESSION_WARNING_BEFORE = timedelta(minutes=3)
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
     LOGIN_THROTTLE_MAX_FAILURES = 5
+    PASSWORD_RESET_VALID = timedelta(minutes=30)
+    PASSWORD_RESET_MAX_PER_HOUR = 3
     PASSWORD_MIN_LENGTH = 12
     # werkzeug's scrypt (N=2**15, r=8, p=1). The tests lower the cost, never production.
     PASSWORD_HASH_METHOD = "scrypt"
@@ -47,8 +50,25 @@ class Defaults:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     MAIL_FROM = "consult@localhost"
+    # STARTTLS before logging in (port 587 usually); SMTPS is not supported.
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 30
+    # The outbox worker: a failed message is tried again after 1, 2, 4 … minutes (at
+    # most an hour apart) and is dead after this many attempts; a claim that is this
+    # old belongs to a worker that died, and the message is tried again.
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
+    OUTBOX_POLL_SECONDS = 10
+    # Several changes to one event within this time send one invite.
+    INVITE_DEBOUNCE = timedelta(seconds=60)
+    # A reminder alarm this many minutes before each event (0: none).
+    INVITE_ALARM_MINUTES = 15
+    # The daily reminder e-mails (follow-ups and action items due) go out after this
+    # hour, Helsinki time.
+    REMINDER_HOUR = 7
     BASE_URL = "http://127.0.0.1:5000"
     SECURE_COOKIES = True
+    OUTBOX_PAGE = False
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0 trusts
     # none: behind a proxy set it, or every user shares the proxy's address (and its
     # login throttle).
@@ -72,6 +92,8 @@ def from_environment() -> dict:
     for key in ("SMTP_PORT", "TRUSTED_PROXIES"):
         if key in values:
             values[key] = int(values[key])
+    if "SMTP_STARTTLS" in values:
+        values["SMTP_STARTTLS"] = values["SMTP_STARTTLS"].strip().lower() in ("1", "true", "yes")
     return values
 
 
@@ -92,6 +114,9 @@ def check_production(config) -> None:
         return
     if config.get("DEBUG"):
         raise RuntimeError("Refusing to start: DEBUG is on in production.")
+    if config.get("OUTBOX_PAGE"):
+        raise RuntimeError("Refusing to start: OUTBOX_PAGE (e-mail shown on a page without a "
+                           "login) is for development only.")
     secret = str(config.get("SECRET_KEY") or "")
     if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
         raise RuntimeError(

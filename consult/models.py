@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and the tests see them all."""
-from consult.accounts.models import LoginAttempt, LoginSession, User, UserRole  # noqa: F401
+from consult.accounts.models import (  # noqa: F401
+    LoginAttempt, LoginSession, PasswordReset, User, UserRole)
 from consult.audit.models import AuditEvent  # noqa: F401
 from consult.organisations.models import Organisation, Team, TeamMembership  # noqa: F401
 from consult.clients.models import Client  # noqa: F401
@@ -14,3 +15,5 @@ from consult.meetings.models import (  # noqa: F401
     AgendaGuest, AgendaItem, Attendance, Delivery, Meeting, MeetingSeries)
 from consult.protocols.models import ActionItem, Addendum, Protocol, Recommendation  # noqa: F401
 from consult.followups.models import FollowUp  # noqa: F401
+from consult.outbox.models import OutboxMessage, ReminderRun  # noqa: F401
+from consult.invites.models import CalendarFeed  # noqa: F401

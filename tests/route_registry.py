@@ -21,6 +21,12 @@ PUBLIC = {
     "pages.healthz",
     "pages.accessibility",
     "static",
+    # SPEC §5: a password reset link and a calendar feed work without a login (their
+    # token is the key), and in development the outbox is a page (404 elsewhere).
+    "password.forgot",
+    "password.reset",
+    "invites.feed",
+    "outbox.development",
 }
 
 
@@ -930,3 +936,46 @@ def action_complete() -> World:
 @route("protocols.record_pdf", "protocols.client_summary_pdf")
 def printable_record() -> World:
     return _discussed_world()
+
+
+@route("outbox.admin")
+def outbox_page() -> World:
+    return _admin_world()
+
+
+@route("outbox.retry")
+def outbox_retry() -> World:
+    from consult.extensions import db
+    from consult.outbox.models import OutboxMessage
+
+    message = OutboxMessage(message_id="<dead-1@example.fi>", kind="notification",
+                            recipient="someone@example.fi", subject="Agenda", body="Agenda\n",
+                            state="dead", attempts=8, last_error="Connection refused")
+    db.session.add(message)
+    db.session.flush()
+    return _admin_world(values={"message_id": message.id}, missing={"message_id": 999999})
+
+
+@route("invites.meeting_ics")
+def meeting_calendar_download() -> World:
+    return meeting_page()
+
+
+@route("invites.booking_ics")
+def booking_calendar_download() -> World:
+    from consult.scheduling import booking
+
+    world = _physician_world()
+    booking.book(world.request, world.slots[0], world.owner)
+    # _physician_world's wrong role is also a referrer, who may read requests.
+    world.wrong_role = factories.create_user("manager", "admin")
+    return world
+
+
+@route("invites.create_feed", "invites.revoke_feed")
+def calendar_feed_address() -> World:
+    from consult.invites import feeds
+
+    owner = factories.create_user("member")
+    feeds.create_feed(owner)  # something for revoking (and the CSRF check) to change
+    return World(owner=owner)

@@ -123,6 +123,12 @@ def test_production_refuses_to_start_with_debug_on():
                     "DATABASE_URL": "sqlite://"})
 
 
+def test_production_refuses_to_show_the_outbox_on_a_page():
+    with pytest.raises(RuntimeError, match="OUTBOX_PAGE"):
+        create_app({"CONSULT_ENV": "production", "SECRET_KEY": SECRET, "OUTBOX_PAGE": True,
+                    "DATABASE_URL": "sqlite://"})
+
+
 def test_production_starts_with_a_real_secret():
     app = create_app({"CONSULT_ENV": "production", "SECRET_KEY": SECRET,
                       "DATABASE_URL": "sqlite://"})

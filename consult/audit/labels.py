@@ -26,6 +26,9 @@ def object_labels():
             "action_item": _l("Action item"),
             "recommendation": _l("Recommendation"),
             "follow_up": _l("Follow-up"),
+            "outbox_message": _l("Outgoing e-mail"),
+            "user": _l("User account"),
+            "calendar_feed": _l("Personal calendar feed"),
             "addendum": _l("Addendum to a protocol"),
             "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}
 
@@ -77,6 +80,11 @@ def purpose_labels():
         "create_meeting": _l("Planning a team meeting"),
         "edit_meeting": _l("Changing a team meeting"),
         "cancel_meeting": _l("Cancelling a team meeting"),
+        # E-mail and calendars (outbox/, invites/, accounts/reset.py).
+        "outbox_retry": _l("Sending a failed e-mail again"),
+        "calendar_feed": _l("A personal calendar feed"),
+        "calendar_download": _l("Downloading a calendar event"),
+        "password_reset": _l("Setting a new password with an e-mailed link"),
         # Lists of one's own work (home/views.py).
         "my_work": _l("My work: one's own cases, action items and consultations"),
     }

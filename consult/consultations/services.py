@@ -18,7 +18,6 @@ from consult.consultations.models import (
     PREFORM_FIELDS,
     REQUIRED_ON_SUBMIT,
     ConsultationRequest,
-    Notification,
     PreForm,
     PreFormVersion,
     RequestEvent,
@@ -27,6 +26,7 @@ from consult.consultations.models import (
 )
 from consult.consultations.states import ACTS, DISCLOSING_ACTS, PAUSABLE_STATES, mode_fits_target
 from consult.extensions import db
+from consult.notifications import services as notifications
 from consult.timeutil import today, utcnow
 
 
@@ -162,7 +162,7 @@ def _notify(request: ConsultationRequest, kind: str, people, actor=None) -> None
         if person is None or person.id in seen or (actor is not None and person.id == actor.id):
             continue
         seen.add(person.id)
-        db.session.add(Notification(user_id=person.id, request_id=request.id, kind=kind))
+        notifications.notify(person, request.id, kind)
 
 
 def _refuse_while_paused(request: ConsultationRequest) -> None:
@@ -197,9 +197,13 @@ def _release_slots(request: ConsultationRequest, reason: str) -> None:
         if request.state == "withdrawn":
             _release_agenda_item(request)
         return
+    from consult.invites import dispatch
+
     for booking in db.session.scalars(select(Booking).where(
             Booking.request_id == request.id, Booking.state == "active")):
         booking.state, booking.cancelled_at, booking.cancel_reason = "cancelled", utcnow(), reason
+        booking.sequence += 1
+        dispatch.send_booking(booking, "cancel")
     for proposal in db.session.scalars(select(SlotProposal).where(
             SlotProposal.request_id == request.id)):
         db.session.delete(proposal)

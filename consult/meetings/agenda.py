@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.audit import services as audit
 from consult.consultations import services as consultations
-from consult.consultations.models import ConsultationRequest, Notification
+from consult.consultations.models import ConsultationRequest
 from consult.extensions import db
+from consult.notifications import services as notifications
 from consult.meetings.models import AgendaGuest, AgendaItem, Delivery, Meeting
 from consult.timeutil import to_helsinki, today, utcnow
 
@@ -244,10 +245,40 @@ def paused_items(meeting: Meeting) -> list[AgendaItem]:
     return [item for item in on_agenda(meeting) if item.request.is_paused]
 
 
+def deliveries_for(meeting: Meeting, people: list[Participant], kind: str) -> list[Delivery]:
+    """What each of `people` is to receive, added to the session."""
+    deliveries = [Delivery(meeting=meeting, item_id=p.item.id if p.item else None,
+                           user_id=p.user_id, guest_id=p.guest_id, email=p.email, kind=kind,
+                           sequence=meeting.sequence) for p in people]
+    db.session.add_all(deliveries)
+    return deliveries
+
+
+def uninvited(meeting: Meeting) -> list[Participant]:
+    """The referrers and guests of cases taken off the agenda after they were sent an
+    invite that has not been cancelled yet: they are to get a cancellation."""
+    sent, cancelled = set(), set()
+    for delivery in meeting.deliveries:
+        if delivery.item_id is not None:
+            (cancelled if delivery.kind == "cancel" else sent).add(delivery.item_id)
+    people = []
+    for item in meeting.items:
+        if item.state == "removed" and item.id in sent - cancelled:
+            referrer = item.request.referrer
+            people.append(Participant("referrer", referrer.name, referrer.email,
+                                      user_id=referrer.id, item=item))
+            people += [Participant("guest", g.name, g.email, guest_id=g.id, item=item)
+                       for g in item.guests]
+    return people
+
+
 def send_agenda(meeting: Meeting, *, by) -> list[Delivery]:
-    """Draft → agenda_sent: record, per participant, what they are to receive (the
-    invites issue sends it). Sent again after a change, it records updates with a
-    higher sequence. A paused case cannot be sent onward."""
+    """Draft → agenda_sent: every participant gets the invite (by e-mail, through the
+    outbox). Sent again after a change, it sends updates with a higher sequence, and
+    cancellations to the people of cases taken off since. A paused case cannot be sent
+    onward."""
+    from consult.invites import dispatch
+
     if meeting.state not in EDITABLE_STATES:
         raise AgendaRefused(_l("This meeting's agenda cannot be sent."))
     if meeting.state == "agenda_sent" and not meeting.is_changed:
@@ -261,15 +292,14 @@ def send_agenda(meeting: Meeting, *, by) -> list[Delivery]:
     kind = "request" if meeting.state == "draft" else "update"
     if kind == "update":
         meeting.sequence += 1
-    deliveries = [Delivery(meeting=meeting, item_id=p.item.id if p.item else None,
-                           user_id=p.user_id, guest_id=p.guest_id, email=p.email, kind=kind,
-                           sequence=meeting.sequence) for p in participants(meeting)]
-    db.session.add_all(deliveries)
+    invited, gone = participants(meeting), uninvited(meeting)
+    deliveries = (deliveries_for(meeting, invited, kind)
+                  + deliveries_for(meeting, gone, "cancel"))
     meeting.state, meeting.is_changed, meeting.sent_at = "agenda_sent", False, utcnow()
     for item in on_agenda(meeting):
-        db.session.add(Notification(user_id=item.request.referrer_id, request_id=item.request_id,
-                                    kind="agenda_sent"))
+        notifications.notify(item.request.referrer, item.request_id, "agenda_sent")
     db.session.flush()
+    dispatch.send_deliveries(deliveries)
     for item in on_agenda(meeting):
         audit.record("disclose", object_type="consultation_request", object_id=item.request_id,
                      client_id=item.request.client_id, purpose="agenda_sent",

@@ -134,8 +134,8 @@ class Attendance(db.Model):
 
 class Delivery(db.Model):
     """What one participant is to receive when the agenda is sent (or changed, or the
-    meeting cancelled): the whole meeting, or one case's item. The invites issue turns
-    these into e-mails with calendar events; nothing here carries client data."""
+    meeting cancelled): the whole meeting, or one case's item; invites/dispatch.py
+    turns each into an e-mail with its calendar event. Nothing here carries client data."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
@@ -149,3 +149,5 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="deliveries")
+    user: Mapped["User | None"] = relationship()  # noqa: F821
+    guest: Mapped[AgendaGuest | None] = relationship()

@@ -15,7 +15,8 @@ from consult.audit import services as audit
 from consult.consultations.services import TransitionRefused
 from consult.extensions import db
 from consult.meetings import agenda
-from consult.meetings.models import Delivery, Meeting, MeetingSeries
+from consult.invites import dispatch
+from consult.meetings.models import Meeting, MeetingSeries
 from consult.meetings.series import SeriesError, occurrence_dates
 from consult.scheduling.availability import local_to_utc
 from consult.timeutil import to_helsinki, utcnow
@@ -159,29 +160,29 @@ def edit_meeting(meeting: Meeting, *, day: date, start_time: time, minutes: int,
 def cancel_meeting(meeting: Meeting, *, scope: str = "one", by) -> list[Meeting]:
     """draft|agenda_sent → cancelled, for this meeting or (scope "rest") also the later
     occurrences of its series that can still change. The cases on their agendas go back
-    to accepted. Whoever was sent the agenda is to get a cancellation with a higher
-    sequence (the invites issue sends it). Returns the cancelled meetings."""
+    to accepted. Whoever was sent the agenda gets a cancellation with a higher
+    sequence. Returns the cancelled meetings."""
     check_changeable(meeting, "cancel")
     if scope not in SCOPES:
         raise MeetingRefused(_l("Choose which meetings to cancel."))
     targets = [meeting] + (later_in_series(meeting) if scope == "rest" else [])
+    cancellations = []
     for target in targets:
         was_sent = target.state == "agenda_sent"
         # Asked before the cases leave the agenda: their referrers and guests were invited.
-        invited = agenda.participants(target) if was_sent else []
+        invited = agenda.participants(target) + agenda.uninvited(target) if was_sent else []
         try:
             agenda.release_items(target, by=by)
         except TransitionRefused as refused:
             raise MeetingRefused(refused.message) from None
         if was_sent:
             target.sequence += 1
-            db.session.add_all(
-                Delivery(meeting=target, item_id=p.item.id if p.item else None,
-                         user_id=p.user_id, guest_id=p.guest_id, email=p.email, kind="cancel",
-                         sequence=target.sequence) for p in invited)
+            cancellations += agenda.deliveries_for(target, invited, "cancel")
         previous = target.state
         target.state, target.cancelled_at, target.is_changed = "cancelled", utcnow(), False
         audit.record("transition", object_type="meeting", object_id=target.id,
                      purpose="cancel_meeting", detail=f"{previous} → cancelled", user=by)
+    db.session.flush()
+    dispatch.send_deliveries(cancellations)
     db.session.flush()
     return targets

@@ -32,4 +32,5 @@ def notification_labels() -> dict:
         "paused": _l("Paused: consent no longer covers the case"),
         "resumed": _l("Resumed: consent covers the case again"),
         "handover": _l("Case handed over"),
+        "action_item_assigned": _l("An action item is yours"),
     }

@@ -13,6 +13,7 @@ from consult.audit import services as audit
 from consult.consultations import services as consultations
 from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
 from consult.extensions import db
+from consult.notifications import services as notifications
 from consult.protocols.models import PATHS, ActionItem, Addendum, Protocol, Recommendation
 from consult.timeutil import utcnow
 
@@ -201,12 +202,23 @@ def complete_action_item(item: ActionItem, *, by, note: str = "") -> None:
                  client_id=item.protocol.request.client_id, purpose="action_item", user=by)
 
 
+def _notify_responsible(protocol: Protocol, by) -> None:
+    """The people named responsible for an action item hear of it once the record is
+    final (an organisation's items reach the case's referrer with the protocol)."""
+    people = {a.responsible_user_id: a.responsible_user for a in protocol.action_items
+              if a.responsible_user is not None}
+    for person in people.values():
+        if person.id != by.id:
+            notifications.notify(person, protocol.request_id, "action_item_assigned")
+
+
 def finalise(protocol: Protocol, *, by) -> None:
     """Finalise a protocol (the team's coordinator) or sign a note or statement (the
     physician): immutable from then on, and the request becomes discussed."""
     _open(protocol)
     consultations.perform(protocol.request, FINALISING_ACTS[protocol.kind], by)
     protocol.finalised_at, protocol.finalised_by_id = utcnow(), by.id
+    _notify_responsible(protocol, by)
     if protocol.agenda_item_id is not None:
         from consult.meetings import agenda
         from consult.meetings.models import AgendaItem

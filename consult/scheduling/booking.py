@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager
 from consult.consultations import services as consultations
 from consult.consultations.states import APPOINTMENT_MODES
 from consult.extensions import db
+from consult.invites import dispatch
 from consult.scheduling.models import Booking, Slot, SlotProposal
 from consult.timeutil import to_helsinki, utcnow
 
@@ -151,6 +152,7 @@ def book(request, slot: Slot, actor) -> Booking:
     booking = _hold(request, slot, actor)
     _clear_proposals(request)
     db.session.flush()
+    dispatch.send_booking(booking, "request")
     return booking
 
 
@@ -187,6 +189,7 @@ def pick(request, slot: Slot, actor) -> Booking:
     booking = _hold(request, slot, actor)
     _clear_proposals(request)
     db.session.flush()
+    dispatch.send_booking(booking, "request")
     return booking
 
 
@@ -212,4 +215,5 @@ def move(request, slot: Slot, actor) -> Booking:
         db.session.flush()
     except IntegrityError:  # the caller rolls the whole request back
         raise SlotTaken(slot) from None
+    dispatch.send_booking(booking, "update")
     return booking
