@@ -62,8 +62,10 @@ def test_flow_4_physician_publishes_availability_and_books_a_time(app, demo_worl
     page.goto(f"{live_server}/requests/{waiting.id}?lang={lang}")
     booking = page.locator("#booking")
     expect(booking).to_contain_text(t("Physician appointment by video"))
-    expect(booking.get_by_role("link")).to_have_attribute("href", "https://video.example.fi/"
-                                                           "tyoterveys-lääkäri")
+    video = "https://video.example.fi/tyoterveys-lääkäri"
+    expect(booking.get_by_role("link", name=video)).to_have_attribute("href", video)
+    expect(booking.get_by_role("link", name=t("Add to calendar (.ics)"))).to_have_attribute(
+        "href", f"/requests/{waiting.id}/booking.ics")
     assert_no_axe_violations(page)
 
 
