@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.consultations.views import bp as consultations_bp
     from consult.consultations.inboxes import physician_bp, teams_bp
     from consult.home.views import bp as home_bp
+    from consult.indicators.views import bp as indicators_bp
     from consult.invites.views import bp as invites_bp
     from consult.meetings import agenda_views, run_views  # noqa: F401  (routes on meetings_bp)
     from consult.meetings.views import bp as meetings_bp
@@ -164,7 +165,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, home_bp, clients_bp, consents_bp, consultations_bp, audit_bp,
                       teams_bp, physician_bp, availability_bp, booking_bp, meetings_bp,
                       notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp,
-                      actions_bp, followups_bp, password_bp, invites_bp, outbox_bp):
+                      actions_bp, followups_bp, password_bp, invites_bp, outbox_bp,
+                      indicators_bp):
         app.register_blueprint(blueprint)
 
 

@@ -14,6 +14,7 @@ ENTRIES = [
     ("actions.list", _l("Action items"), ("referrer", "coordinator", "member", "physician")),
     ("physician.inbox", _l("Physician inbox"), ("physician",)),
     ("availability.page", _l("Availability"), ("physician",)),
+    ("indicators.page", _l("Indicators"), ("coordinator", "manager")),
     ("notifications.list", _l("Notifications"), None),
     ("admin.index", _l("Administration"), ("admin",)),
 ]

@@ -979,3 +979,13 @@ def calendar_feed_address() -> World:
     owner = factories.create_user("member")
     feeds.create_feed(owner)  # something for revoking (and the CSRF check) to change
     return World(owner=owner)
+
+
+@route("indicators.page", "indicators.csv")
+def indicators() -> World:
+    """Numbers of the coordinator's own teams; the team is a filter (another team's is
+    404, tested in test_indicators.py), not part of the URL."""
+    coordinator = factories.create_user("coordinator")
+    factories.create_team(coordinators=[coordinator])
+    return World(owner=coordinator,
+                 wrong_role=factories.create_user("referrer", "member", "physician", "admin"))

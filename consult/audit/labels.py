@@ -28,6 +28,7 @@ def object_labels():
             "follow_up": _l("Follow-up"),
             "outbox_message": _l("Outgoing e-mail"),
             "user": _l("User account"),
+            "team": _l("Team"),
             "calendar_feed": _l("Personal calendar feed"),
             "addendum": _l("Addendum to a protocol"),
             "meeting": _l("Team meeting"), "meeting_series": _l("Series of team meetings")}

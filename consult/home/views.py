@@ -25,6 +25,8 @@ from consult.consultations.states import STATES
 from consult.consultations.views import state_labels
 from consult.extensions import db
 from consult.forms.scheduling import slot_mode_labels
+from consult.indicators import charts
+from consult.indicators import services as indicators
 from consult.meetings.models import AgendaItem, Meeting
 from consult.organisations.models import Organisation, Team, TeamMembership
 from consult.protocols.models import ActionItem, Protocol
@@ -258,6 +260,7 @@ def my_work():
     records = _referrer_records(user) if is_referrer else {}
     actions = _action_items(user) if has_acts else []  # the count tells how many in all
     physician = _physician_lists(user) if is_physician else {}
+    region = indicators.region_this_month(user) if user.has_role("manager") else None
 
     new_records, more_new = _shown(records.get("new", []))
     follow_ups, more_follow_ups = _shown(records.get("follow_up", []))
@@ -284,5 +287,6 @@ def my_work():
         later_slots=[(r, s) for r, s in week if to_helsinki(s.starts_at).date() != this_day],
         more_week=more_week, to_sign=to_sign, more_to_sign=more_to_sign,
         follow_up_horizon=this_day + timedelta(days=FOLLOW_UP_WITHIN_DAYS),
+        region=region, shown=charts.shown,
         state_labels=state_labels(), kind_labels=kind_labels(), slot_modes=slot_mode_labels(),
         local_date=lambda value: to_helsinki(value).date())

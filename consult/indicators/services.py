@@ -1,0 +1,329 @@
+"""Indicators of the work ability teams (SPEC §7): which teams a user may see, and
+every measure for a period, per team and for all of them together.
+
+**A team's cases** are the requests addressed to the team and those addressed to its
+occupational physician. A physician of two teams counts in both; "all teams" counts
+each request once.
+
+**Which period a case counts in:**
+- By its *first submission*: requests received, the shares resolved at consultation
+  stage and returned for completion (ever), both lead times, and the received ones by
+  organisation kind and by month.
+- By *when it happened*: cases discussed (the protocol finalised, the note or the
+  statement signed) and consultations by mode; recommendations by service (of the
+  records finalised); paths and close-out answers at follow-up (follow-ups recorded).
+- *As at the period's last day* (or today, if sooner): action items open, and of them
+  overdue (due before that day), of records final by then.
+
+**Lead times** are whole Helsinki calendar days from the first submission to the first
+decision (accept, resolve at consultation stage, decline, or for a physician
+appointment booking or proposing times; a return for completion is not a decision),
+and to the meeting or the booked time (the meeting of the case's latest agenda item
+still on the agenda or finalised; the active booking's slot). Written statements have
+no meeting or slot.
+
+Every query is filtered in the database by period (and organisation kind); the
+measures are computed in `measures.py`. Nothing here names a client."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select, union_all
+
+from consult.catalogue.models import Service
+from consult.consultations.models import ConsultationRequest as CR
+from consult.consultations.models import RequestEvent
+from consult.consultations.states import MODES
+from consult.extensions import db
+from consult.followups.models import PLAN_CHANGES, FollowUp
+from consult.indicators import measures
+from consult.indicators.periods import Period, helsinki_date, months_until, utc_midnight
+from consult.meetings.models import AgendaItem, Meeting
+from consult.organisations.models import ORGANISATION_KINDS, Organisation, Team, TeamMembership
+from consult.protocols.models import PATHS, ActionItem, Protocol, Recommendation
+from consult.scheduling.models import Booking, Slot
+from consult.timeutil import today
+
+DECISION_ACTS = ("accept", "resolve_at_consultation", "decline", "book_slot", "propose_slots")
+DISCUSSION_ACTS = ("finalise_protocol", "sign_note", "sign_statement")
+ALL = "all"  # the key of all the user's teams together
+NO_SERVICE = "free_text"  # a recommendation that points to no catalogue service
+INDICATOR_ROLES = ("coordinator", "manager")
+
+
+# Whose indicators --------------------------------------------------------------------
+
+def visible_teams(user) -> list[Team]:
+    """A coordinator's own teams; a manager's every team of their organisation's
+    region."""
+    conditions = []
+    if user.has_role("coordinator"):
+        conditions.append(Team.id.in_(select(TeamMembership.team_id).where(
+            TeamMembership.user_id == user.id, TeamMembership.role == "coordinator")))
+    if user.has_role("manager"):
+        conditions.append(Team.region == user.organisation.region)
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(Team).where(or_(*conditions)).order_by(Team.name)))
+
+
+# The figures -------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    received: measures.Value
+    resolved_share: measures.Value
+    returned_share: measures.Value
+    decision_median: measures.Value
+    decision_p90: measures.Value
+    consultation_median: measures.Value
+    consultation_p90: measures.Value
+    discussed: measures.Value
+    actions_open: measures.Value
+    actions_overdue: measures.Value
+    by_kind: list[tuple[str, measures.Value]] = field(default_factory=list)
+    by_mode: list[tuple[str, measures.Value]] = field(default_factory=list)
+    by_service: list[tuple[str, measures.Value]] = field(default_factory=list)
+    paths: list[tuple[str, measures.Value]] = field(default_factory=list)
+    plan_changed: list[tuple[str, measures.Value]] = field(default_factory=list)
+    meeting_needed: list[tuple[str, measures.Value]] = field(default_factory=list)
+    trend: list[tuple[Period, measures.Value]] = field(default_factory=list)
+
+
+@dataclass
+class Indicators:
+    period: Period
+    kind: str | None
+    teams: list[Team]
+    figures: dict  # team id or ALL → Figures
+    snapshot_day: date
+    services: dict = field(default_factory=dict)  # service id → (name_fi, name_sv, name_en)
+
+
+def _unit(team_ids):
+    """(team_id, request_id) of every team's cases: its own and its physician's.
+    `team_ids` is a list or a select of team ids."""
+    own = select(CR.target_team_id.label("team_id"), CR.id.label("request_id")).where(
+        CR.target_team_id.in_(team_ids))
+    physician = (select(Team.id.label("team_id"), CR.id.label("request_id"))
+                 .join(CR, CR.target_physician_id == Team.physician_id)
+                 .where(Team.id.in_(team_ids)))
+    return union_all(own, physician).subquery("unit")
+
+
+def _cases(unit, kind: str | None):
+    """A select over the unit's requests joined to their organisation, by kind."""
+    def where(query):
+        query = (query.join(CR, CR.id == unit.c.request_id)
+                 .join(Organisation, Organisation.id == CR.organisation_id))
+        return query.where(Organisation.kind == kind) if kind else query
+    return where
+
+
+def _first_event(acts):
+    return (select(func.min(RequestEvent.at))
+            .where(RequestEvent.request_id == CR.id, RequestEvent.act.in_(acts))
+            .scalar_subquery())
+
+
+def _cohort(unit, cases, start, end) -> list:
+    returned = (select(RequestEvent.id)
+                .where(RequestEvent.request_id == CR.id,
+                       RequestEvent.act == "return_for_completion")
+                .limit(1).scalar_subquery())
+    meeting_at = (select(func.max(Meeting.starts_at))
+                  .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+                  .where(AgendaItem.request_id == CR.id,
+                         AgendaItem.state.in_(("on_agenda", "finalised")))
+                  .scalar_subquery())
+    slot_at = (select(func.max(Slot.starts_at))
+               .join(Booking, Booking.slot_id == Slot.id)
+               .where(Booking.request_id == CR.id, Booking.state == "active")
+               .scalar_subquery())
+    query = cases(select(unit.c.team_id, CR.id, CR.state, Organisation.kind,
+                         CR.first_submitted_at, _first_event(DECISION_ACTS), returned,
+                         meeting_at, slot_at).select_from(unit))
+    return db.session.execute(query.where(CR.first_submitted_at >= start,
+                                          CR.first_submitted_at < end)).all()
+
+
+def _received_dates(unit, cases, start, end) -> list:
+    query = cases(select(unit.c.team_id, CR.id, CR.first_submitted_at).select_from(unit))
+    return db.session.execute(query.where(CR.first_submitted_at >= start,
+                                          CR.first_submitted_at < end)).all()
+
+
+def _discussed(unit, cases, start, end) -> list:
+    query = cases(select(unit.c.team_id, CR.id, CR.mode).select_from(unit)).join(
+        RequestEvent, RequestEvent.request_id == CR.id)
+    return db.session.execute(query.where(RequestEvent.act.in_(DISCUSSION_ACTS),
+                                          RequestEvent.at >= start,
+                                          RequestEvent.at < end)).all()
+
+
+def _recommendations(unit, cases, start, end) -> list:
+    query = (cases(select(unit.c.team_id, CR.id, Recommendation.id, Service.name_fi,
+                          Service.name_sv, Service.name_en, Recommendation.service_id)
+                   .select_from(unit))
+             .join(Protocol, Protocol.request_id == CR.id)
+             .join(Recommendation, Recommendation.protocol_id == Protocol.id)
+             .outerjoin(Service, Service.id == Recommendation.service_id))
+    return db.session.execute(query.where(Protocol.finalised_at >= start,
+                                          Protocol.finalised_at < end)).all()
+
+
+def _follow_ups(unit, cases, start, end) -> list:
+    query = cases(select(unit.c.team_id, CR.id, FollowUp.path_taken, FollowUp.plan_changed,
+                         FollowUp.meeting_needed).select_from(unit)).join(
+        FollowUp, FollowUp.request_id == CR.id)
+    return db.session.execute(query.where(FollowUp.recorded_at >= start,
+                                          FollowUp.recorded_at < end)).all()
+
+
+def _action_items(unit, cases, snapshot: date) -> list:
+    """(team_id, item id, overdue) of the items open at the end of `snapshot`."""
+    day_after = utc_midnight(date.fromordinal(snapshot.toordinal() + 1))
+    query = (cases(select(unit.c.team_id, ActionItem.id, ActionItem.due_on).select_from(unit))
+             .join(Protocol, Protocol.request_id == CR.id)
+             .join(ActionItem, ActionItem.protocol_id == Protocol.id))
+    return db.session.execute(query.where(
+        Protocol.finalised_at < day_after,
+        or_(ActionItem.state == "open", ActionItem.completed_at >= day_after))).all()
+
+
+def _days(start, stop) -> int | None:
+    if start is None or stop is None:
+        return None
+    return (helsinki_date(stop) - helsinki_date(start)).days
+
+
+def _breakdown(counter: Counter, keys) -> list[tuple[str, measures.Value]]:
+    return [(key, measures.count(counter.get(key, 0))) for key in keys]
+
+
+def _figures(rows: dict, months: list[Period]) -> Figures:
+    """One unit's figures from its rows (each list holds one unit's, one row per thing
+    counted)."""
+    cohort = rows["cohort"]
+    n = len(cohort)
+    decision_days, consultation_days = [], []
+    resolved = returned = 0
+    kinds = Counter()
+    for _, _, state, kind, submitted, decided, was_returned, meeting_at, slot_at in cohort:
+        kinds[kind] += 1
+        resolved += state == "resolved_at_consultation"
+        returned += was_returned is not None
+        if (d := _days(submitted, decided)) is not None:
+            decision_days.append(d)
+        if (d := _days(submitted, meeting_at or slot_at)) is not None:
+            consultation_days.append(d)
+    modes = Counter(mode for _, _, mode in rows["discussed"])
+    services = Counter(service_id or NO_SERVICE for *_, service_id in rows["recommendations"])
+    follow_ups = rows["follow_ups"]
+    paths = Counter(path for _, _, path, _, _ in follow_ups)
+    plans = Counter(plan for _, _, _, plan, _ in follow_ups)
+    needed = Counter("yes" if was else "no" for *_, was in follow_ups)
+    open_items = rows["actions"]
+    snapshot = rows["snapshot"]
+    by_month = Counter()
+    for _, _, submitted in rows["received"]:
+        day = helsinki_date(submitted)
+        by_month[(day.year, day.month)] += 1
+    return Figures(
+        received=measures.count(n),
+        resolved_share=measures.share(resolved, n),
+        returned_share=measures.share(returned, n),
+        decision_median=measures.days(decision_days, "median"),
+        decision_p90=measures.days(decision_days, "p90"),
+        consultation_median=measures.days(consultation_days, "median"),
+        consultation_p90=measures.days(consultation_days, "p90"),
+        discussed=measures.count(len(rows["discussed"])),
+        actions_open=measures.count(len(open_items)),
+        actions_overdue=measures.count(sum(1 for *_, due in open_items
+                                           if due is not None and due < snapshot)),
+        by_kind=_breakdown(kinds, ORGANISATION_KINDS),
+        by_mode=_breakdown(modes, MODES),
+        by_service=sorted(((key, measures.count(c)) for key, c in services.items()),
+                          key=lambda pair: (pair[0] == NO_SERVICE, -pair[1].cases)),
+        paths=_breakdown(paths, PATHS),
+        plan_changed=_breakdown(plans, PLAN_CHANGES),
+        meeting_needed=_breakdown(needed, ("yes", "no")),
+        trend=[(month, measures.count(by_month.get((month.start.year, month.start.month), 0)))
+               for month in months],
+    )
+
+
+def _split(rows: list, *, key_index: int = 1) -> dict:
+    """Rows by team, and all of them once each (a request of two teams counts once)."""
+    teams: dict = defaultdict(list)
+    seen, everyone = set(), []
+    for row in rows:
+        teams[row[0]].append(row)
+        if row[key_index] not in seen:
+            seen.add(row[key_index])
+            everyone.append(row)
+    teams[ALL] = everyone
+    return teams
+
+
+def compute(teams: list[Team], period: Period, kind: str | None = None) -> Indicators:
+    """Every measure for `period`, for each team and for all of them together."""
+    team_ids = [team.id for team in teams]
+    snapshot = min(period.end, today())
+    months = months_until(period)
+    figures, services = {}, {}
+    if team_ids:
+        unit = _unit(team_ids)
+        cases = _cases(unit, kind)
+        start, end = period.utc_bounds()
+        parts = {
+            "cohort": _split(_cohort(unit, cases, start, end)),
+            "received": _split(_received_dates(unit, cases, months[0].utc_bounds()[0],
+                                               months[-1].utc_bounds()[1])),
+            "discussed": _split(_discussed(unit, cases, start, end)),
+            "recommendations": _split(_recommendations(unit, cases, start, end), key_index=2),
+            "follow_ups": _split(_follow_ups(unit, cases, start, end)),
+            "actions": _split(_action_items(unit, cases, snapshot)),
+        }
+        services = {row[-1]: tuple(row[3:6]) for row in parts["recommendations"][ALL]
+                    if row[-1] is not None}
+        for key in [*team_ids, ALL]:
+            rows = {name: part.get(key, []) for name, part in parts.items()}
+            rows["snapshot"] = snapshot
+            figures[key] = _figures(rows, months)
+    return Indicators(period=period, kind=kind, teams=teams, figures=figures,
+                      snapshot_day=snapshot, services=services)
+
+
+def region_this_month(user) -> dict[str, measures.Value]:
+    """A manager's "my work" figures: requests received this month, cases discussed
+    this month and action items overdue today, for every team of their region
+    together, in one statement (the full set is on the indicators page)."""
+    from consult.indicators.periods import month_of
+
+    unit = _unit(select(Team.id).where(Team.region == user.organisation.region))
+    start, end = month_of(today()).utc_bounds()
+    in_unit = CR.id.in_(select(unit.c.request_id))
+    received = select(func.count(CR.id)).where(
+        in_unit, CR.first_submitted_at >= start, CR.first_submitted_at < end)
+    discussed = select(func.count(RequestEvent.id)).join(CR, CR.id == RequestEvent.request_id).where(
+        in_unit, RequestEvent.act.in_(DISCUSSION_ACTS), RequestEvent.at >= start,
+        RequestEvent.at < end)
+    overdue = (select(func.count(ActionItem.id))
+               .join(Protocol, Protocol.id == ActionItem.protocol_id)
+               .join(CR, CR.id == Protocol.request_id)
+               .where(in_unit, Protocol.finalised_at.is_not(None), ActionItem.state == "open",
+                      ActionItem.due_on < today()))
+    row = db.session.execute(select(received.scalar_subquery(), discussed.scalar_subquery(),
+                                    overdue.scalar_subquery())).one()
+    return {name: measures.count(value or 0)
+            for name, value in zip(("received", "discussed", "overdue"), row)}
+
+
+def service_names(indicators: Indicators, language: str) -> dict:
+    """The catalogue names, in `language`, of the services the recommendations point to."""
+    column = {"fi": 0, "sv": 1, "en": 2}.get(language, 0)
+    return {service_id: names[column] or names[0]
+            for service_id, names in indicators.services.items()}
