@@ -141,8 +141,10 @@ def teams_list() -> None:
 def register_cli(app: Flask) -> None:
     from consult.outbox import cli as outbox_cli
     from consult.scheduling import cli as scheduling_cli
+    from consult.volume import cli as volume_cli
 
     for command in (init_db, seed_demo, pause_uncovered, users_cli, orgs_cli, teams_cli):
         app.cli.add_command(command)
     scheduling_cli.register(app)
     outbox_cli.register(app)
+    volume_cli.register(app)
