@@ -54,9 +54,9 @@ def serve(target: str, env: dict) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            requests.get(url + "/healthz" if target == "app:app" else url, timeout=1)
+            requests.get(url + "/healthz" if target == "app:app" else url, timeout=5)
             return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"{target} did not start")
 

@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Alembic and the tests see them all."""
 from consult.accounts.models import (  # noqa: F401
-    LoginAttempt, LoginSession, PasswordReset, User, UserRole)
+    LoginAttempt, LoginSession, PasswordReset, RecoveryCode, User, UserRole)
 from consult.audit.models import AuditEvent  # noqa: F401
 from consult.organisations.models import Organisation, Team, TeamMembership  # noqa: F401
 from consult.clients.models import Client  # noqa: F401

@@ -25,6 +25,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]
+    # The second factor (TOTP, RFC 6238): the shared secret (base32) once the user has
+    # confirmed a first code; None while it is off.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
 
     # Shown wherever a user is (the header names the user's organisation).
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -99,4 +103,15 @@ class PasswordReset(db.Model):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for logging in without the authenticator app; only its hash is
+    stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]

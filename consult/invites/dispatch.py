@@ -28,7 +28,7 @@ def _when(starts_at, ends_at, language: str) -> str:
 
 
 def _send(*, kind: str, uid: str, email: str, name: str, language: str, user_id, event,
-          link: str | None) -> None:
+          link: str | None, request_id: int | None = None) -> None:
     method = METHODS[kind]
     if method == "CANCEL":
         event["status"] = "CANCELLED"
@@ -37,6 +37,7 @@ def _send(*, kind: str, uid: str, email: str, name: str, language: str, user_id,
     video_link = str(event.get("url", ""))
     enqueue_rendered(
         "invite", kind="invite", recipient=email, language=language, user_id=user_id,
+        request_id=request_id,
         ics=ics.calendar([event], method=method), ics_method=method,
         coalesce_key=f"{uid}|{email.lower()}", delay=current_app.config["INVITE_DEBOUNCE"],
         context={"kind": kind, "name": name, "summary": str(event["summary"]),
@@ -55,15 +56,16 @@ def send_deliveries(deliveries: list[Delivery]) -> None:
         if delivery.item_id is None:
             meeting = delivery.meeting
             event = ics.meeting_event(meeting, language=language)
-            uid, link = meeting.uid, absolute_url(f"/meetings/{meeting.id}")
+            uid, link, request_id = meeting.uid, absolute_url(f"/meetings/{meeting.id}"), None
         else:
             item = db.session.get(AgendaItem, delivery.item_id)
             guest = delivery.guest_id is not None
             event = ics.item_event(item, language=language, for_guest=guest)
-            uid = item.uid
+            uid, request_id = item.uid, item.request_id
             link = None if guest else absolute_url(f"/requests/{item.request_id}")
         _send(kind=delivery.kind, uid=uid, email=delivery.email, name=name,
-              language=language, user_id=delivery.user_id, event=event, link=link)
+              language=language, user_id=delivery.user_id, event=event, link=link,
+              request_id=request_id)
 
 
 def send_booking(booking: Booking, kind: str) -> None:
@@ -76,4 +78,4 @@ def send_booking(booking: Booking, kind: str) -> None:
         _send(kind=kind, uid=booking.uid, email=person.email, name=person.name,
               language=person.language, user_id=person.id,
               event=ics.booking_event(booking, language=person.language),
-              link=absolute_url(f"/requests/{request.id}"))
+              link=absolute_url(f"/requests/{request.id}"), request_id=request.id)

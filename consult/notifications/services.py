@@ -32,7 +32,7 @@ def notify(user, request_id: int | None, kind: str) -> Notification | None:
             what = str(notification_labels().get(kind, kind))
         enqueue_rendered(
             "notification", kind="notification", recipient=user.email,
-            language=user.language, user_id=user.id,
+            language=user.language, user_id=user.id, request_id=request_id,
             context={"name": user.name, "request_id": request_id, "what": what,
                      "link": absolute_url(f"/requests/{request_id}" if request_id else "/")})
     return notification

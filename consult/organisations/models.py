@@ -31,6 +31,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     region: Mapped[str] = mapped_column(String(100))
+    # Its users must log in with a second factor (admins always must).
+    requires_second_factor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -26,6 +26,8 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(40))  # notification · invite · reset · reminder
     recipient: Mapped[str] = mapped_column(String(254))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # The case a message is about (by number only), so that purging the case purges it.
+    request_id: Mapped[int | None] = mapped_column(index=True)
     language: Mapped[str] = mapped_column(String(5), default="fi")
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

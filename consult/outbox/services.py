@@ -41,7 +41,8 @@ def render(template: str, language: str, **context) -> tuple[str, str]:
 
 
 def enqueue(*, kind: str, recipient: str, subject: str, body: str, language: str = "fi",
-            user_id: int | None = None, ics: str | None = None, ics_method: str | None = None,
+            user_id: int | None = None, request_id: int | None = None,
+            ics: str | None = None, ics_method: str | None = None,
             coalesce_key: str | None = None, delay: timedelta | None = None
             ) -> OutboxMessage | None:
     """Add a message to the outbox. With a `coalesce_key`, a pending message with the
@@ -63,6 +64,7 @@ def enqueue(*, kind: str, recipient: str, subject: str, body: str, language: str
             return None
     message = OutboxMessage(
         message_id=new_message_id(), kind=kind, recipient=recipient, user_id=user_id,
+        request_id=request_id,
         language=language, subject=subject, body=body, ics=ics, ics_method=ics_method,
         coalesce_key=coalesce_key, due_at=due_at)
     db.session.add(message)
