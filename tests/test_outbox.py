@@ -470,3 +470,21 @@ def test_the_reminder_pass_runs_once_a_day_and_not_before_its_hour(app):
         assert reminders.run_daily() == 1
         assert reminders.run_daily() == 0
     assert len(rows(kind="reminder", recipient=member.email)) == 1
+
+
+def test_every_message_about_a_case_is_in_the_clients_access_trail(app):
+    from consult.audit.models import AuditEvent
+
+    coordinator, member, referrer, meeting, item = team_case()
+    agenda.add_guest(item, name="Vieras Henkilö", organisation=referrer.organisation,
+                     email="guest@example.fi", by=coordinator)
+    agenda.send_agenda(meeting, by=coordinator)
+    db.session.commit()
+    trail = db.session.execute(select(AuditEvent.purpose, AuditEvent.recipient).where(
+        AuditEvent.client_id == item.request.client_id,
+        AuditEvent.action == "disclose")).all()
+    assert ("email_invite", "guest@example.fi") in trail
+    assert ("email_invite", referrer.email) in trail
+    assert ("email_notification", coordinator.email) in trail  # the submitted request
+    # The team's invite for the whole meeting names no one case's client.
+    assert ("email_invite", member.email) not in trail

@@ -83,6 +83,8 @@ def purpose_labels():
         "cancel_meeting": _l("Cancelling a team meeting"),
         # E-mail and calendars (outbox/, invites/, accounts/reset.py).
         "outbox_retry": _l("Sending a failed e-mail again"),
+        "email_notification": _l("An e-mail notice about the case, naming it by its number only"),
+        "email_invite": _l("A calendar invite about the case, naming it by its number only"),
         "calendar_feed": _l("A personal calendar feed"),
         "calendar_download": _l("Downloading a calendar event"),
         "password_reset": _l("Setting a new password with an e-mailed link"),

@@ -28,7 +28,8 @@ def _when(starts_at, ends_at, language: str) -> str:
 
 
 def _send(*, kind: str, uid: str, email: str, name: str, language: str, user_id, event,
-          link: str | None, request_id: int | None = None) -> None:
+          link: str | None, request_id: int | None = None,
+          client_id: int | None = None) -> None:
     method = METHODS[kind]
     if method == "CANCEL":
         event["status"] = "CANCELLED"
@@ -37,7 +38,7 @@ def _send(*, kind: str, uid: str, email: str, name: str, language: str, user_id,
     video_link = str(event.get("url", ""))
     enqueue_rendered(
         "invite", kind="invite", recipient=email, language=language, user_id=user_id,
-        request_id=request_id,
+        request_id=request_id, client_id=client_id,
         ics=ics.calendar([event], method=method), ics_method=method,
         coalesce_key=f"{uid}|{email.lower()}", delay=current_app.config["INVITE_DEBOUNCE"],
         context={"kind": kind, "name": name, "summary": str(event["summary"]),
@@ -56,16 +57,17 @@ def send_deliveries(deliveries: list[Delivery]) -> None:
         if delivery.item_id is None:
             meeting = delivery.meeting
             event = ics.meeting_event(meeting, language=language)
-            uid, link, request_id = meeting.uid, absolute_url(f"/meetings/{meeting.id}"), None
+            uid, link = meeting.uid, absolute_url(f"/meetings/{meeting.id}")
+            request_id = client_id = None
         else:
             item = db.session.get(AgendaItem, delivery.item_id)
             guest = delivery.guest_id is not None
             event = ics.item_event(item, language=language, for_guest=guest)
-            uid, request_id = item.uid, item.request_id
+            uid, request_id, client_id = item.uid, item.request_id, item.request.client_id
             link = None if guest else absolute_url(f"/requests/{item.request_id}")
         _send(kind=delivery.kind, uid=uid, email=delivery.email, name=name,
               language=language, user_id=delivery.user_id, event=event, link=link,
-              request_id=request_id)
+              request_id=request_id, client_id=client_id)
 
 
 def send_booking(booking: Booking, kind: str) -> None:
@@ -78,4 +80,5 @@ def send_booking(booking: Booking, kind: str) -> None:
         _send(kind=kind, uid=booking.uid, email=person.email, name=person.name,
               language=person.language, user_id=person.id,
               event=ics.booking_event(booking, language=person.language),
-              link=absolute_url(f"/requests/{request.id}"), request_id=request.id)
+              link=absolute_url(f"/requests/{request.id}"), request_id=request.id,
+              client_id=request.client_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from consult.consultations.models import Notification
+from consult.consultations.models import ConsultationRequest, Notification
 from consult.extensions import db
 from consult.notifications.labels import notification_labels
 from consult.outbox.services import absolute_url, enqueue_rendered
@@ -28,11 +28,13 @@ def notify(user, request_id: int | None, kind: str) -> Notification | None:
     notification = Notification(user_id=user.id, request_id=request_id, kind=kind)
     db.session.add(notification)
     if kind not in SENT_AS_INVITE:
+        request = db.session.get(ConsultationRequest, request_id) if request_id else None
         with force_locale(user.language):
             what = str(notification_labels().get(kind, kind))
         enqueue_rendered(
             "notification", kind="notification", recipient=user.email,
             language=user.language, user_id=user.id, request_id=request_id,
+            client_id=request.client_id if request is not None else None,
             context={"name": user.name, "request_id": request_id, "what": what,
                      "link": absolute_url(f"/requests/{request_id}" if request_id else "/")})
     return notification

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import exists, select, update
 
+from consult.audit import services as audit
 from consult.extensions import db
 from consult.outbox.models import OutboxMessage
 from consult.timeutil import utcnow
@@ -42,14 +43,15 @@ def render(template: str, language: str, **context) -> tuple[str, str]:
 
 def enqueue(*, kind: str, recipient: str, subject: str, body: str, language: str = "fi",
             user_id: int | None = None, request_id: int | None = None,
-            ics: str | None = None, ics_method: str | None = None,
+            client_id: int | None = None, ics: str | None = None, ics_method: str | None = None,
             coalesce_key: str | None = None, delay: timedelta | None = None
             ) -> OutboxMessage | None:
     """Add a message to the outbox. With a `coalesce_key`, a pending message with the
     same key that is not yet due is replaced by this one (several edits within the
     delay send one message). A cancellation of an invite whose only version was still
-    waiting sends nothing: the recipient never heard of the event. Returns the new
-    row, or None when nothing is to be sent."""
+    waiting sends nothing: the recipient never heard of the event. A message about a
+    case (`request_id`) is recorded in the client's audit trail as a disclosure.
+    Returns the new row, or None when nothing is to be sent."""
     now = utcnow()
     due_at = now + (delay or timedelta(0))
     if coalesce_key is not None:
@@ -69,6 +71,11 @@ def enqueue(*, kind: str, recipient: str, subject: str, body: str, language: str
         coalesce_key=coalesce_key, due_at=due_at)
     db.session.add(message)
     db.session.flush()
+    if request_id is not None:
+        # The client's access report shows every message about their case: to whom,
+        # and that it named the case by its number only.
+        audit.record("disclose", object_type="consultation_request", object_id=request_id,
+                     client_id=client_id, purpose=f"email_{kind}", recipient=recipient)
     return message
 
 
