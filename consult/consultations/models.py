@@ -42,7 +42,8 @@ class ConsultationRequest(db.Model):
     # Consent withdrawn or expired while open: no new disclosures (a flag, not a state).
     is_paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    first_submitted_at: Mapped[datetime | None]
+    # Indexed for the indicators, which count by period.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     client: Mapped["Client"] = relationship()  # noqa: F821
@@ -110,7 +111,8 @@ class RequestEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the indicators, which count events by period.
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     act: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str] = mapped_column(String(30))

@@ -24,7 +24,7 @@ class FollowUp(db.Model):
     meeting_needed: Mapped[bool]
     plan_changed: Mapped[str] = mapped_column(String(10))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     request: Mapped["ConsultationRequest"] = relationship()  # noqa: F821
     recorded_by: Mapped["User"] = relationship()  # noqa: F821

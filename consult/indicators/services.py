@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select
 
 from consult.catalogue.models import Service
 from consult.consultations.models import ConsultationRequest as CR
@@ -102,22 +102,26 @@ class Indicators:
     services: dict = field(default_factory=dict)  # service id → (name_fi, name_sv, name_en)
 
 
-def _unit(team_ids):
-    """(team_id, request_id) of every team's cases: its own and its physician's.
-    `team_ids` is a list or a select of team ids."""
-    own = select(CR.target_team_id.label("team_id"), CR.id.label("request_id")).where(
-        CR.target_team_id.in_(team_ids))
-    physician = (select(Team.id.label("team_id"), CR.id.label("request_id"))
-                 .join(CR, CR.target_physician_id == Team.physician_id)
-                 .where(Team.id.in_(team_ids)))
-    return union_all(own, physician).subquery("unit")
+def _team_of_case():
+    """The join condition of a request and a team it is a case of: addressed to the
+    team, or to its physician."""
+    return or_(CR.target_team_id == Team.id,
+               and_(Team.physician_id.is_not(None), CR.target_physician_id == Team.physician_id))
 
 
-def _cases(unit, kind: str | None):
-    """A select over the unit's requests joined to their organisation, by kind."""
+def _scoped(teams: list[Team], kind: str | None):
+    """Adds the teams' cases and the organisation kind to a query that has joined the
+    request. Each query starts from its own table filtered by period (indexed); the
+    teams are a plain IN on the request's target, and `_split` maps each row to its
+    teams afterwards."""
+    team_ids = [team.id for team in teams]
+    physician_ids = sorted({team.physician_id for team in teams if team.physician_id})
+
     def where(query):
-        query = (query.join(CR, CR.id == unit.c.request_id)
-                 .join(Organisation, Organisation.id == CR.organisation_id))
+        # coalesce(): the period's index leads, not the target's (far more rows).
+        query = (query.join(Organisation, Organisation.id == CR.organisation_id)
+                 .where(or_(func.coalesce(CR.target_team_id, 0).in_(team_ids),
+                            func.coalesce(CR.target_physician_id, 0).in_(physician_ids))))
         return query.where(Organisation.kind == kind) if kind else query
     return where
 
@@ -128,7 +132,7 @@ def _first_event(acts):
             .scalar_subquery())
 
 
-def _cohort(unit, cases, start, end) -> list:
+def _cohort(scoped, start, end) -> list:
     returned = (select(RequestEvent.id)
                 .where(RequestEvent.request_id == CR.id,
                        RequestEvent.act == "return_for_completion")
@@ -142,52 +146,52 @@ def _cohort(unit, cases, start, end) -> list:
                .join(Booking, Booking.slot_id == Slot.id)
                .where(Booking.request_id == CR.id, Booking.state == "active")
                .scalar_subquery())
-    query = cases(select(unit.c.team_id, CR.id, CR.state, Organisation.kind,
-                         CR.first_submitted_at, _first_event(DECISION_ACTS), returned,
-                         meeting_at, slot_at).select_from(unit))
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.state, Organisation.kind, CR.first_submitted_at,
+                          _first_event(DECISION_ACTS), returned, meeting_at, slot_at)
+                   .select_from(CR))
     return db.session.execute(query.where(CR.first_submitted_at >= start,
                                           CR.first_submitted_at < end)).all()
 
 
-def _received_dates(unit, cases, start, end) -> list:
-    query = cases(select(unit.c.team_id, CR.id, CR.first_submitted_at).select_from(unit))
+def _received_dates(scoped, start, end) -> list:
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.first_submitted_at).select_from(CR))
     return db.session.execute(query.where(CR.first_submitted_at >= start,
                                           CR.first_submitted_at < end)).all()
 
 
-def _discussed(unit, cases, start, end) -> list:
-    query = cases(select(unit.c.team_id, CR.id, CR.mode).select_from(unit)).join(
-        RequestEvent, RequestEvent.request_id == CR.id)
+def _discussed(scoped, start, end) -> list:
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.mode).select_from(RequestEvent)
+                   .join(CR, CR.id == RequestEvent.request_id))
     return db.session.execute(query.where(RequestEvent.act.in_(DISCUSSION_ACTS),
                                           RequestEvent.at >= start,
                                           RequestEvent.at < end)).all()
 
 
-def _recommendations(unit, cases, start, end) -> list:
-    query = (cases(select(unit.c.team_id, CR.id, Recommendation.id, Service.name_fi,
-                          Service.name_sv, Service.name_en, Recommendation.service_id)
-                   .select_from(unit))
-             .join(Protocol, Protocol.request_id == CR.id)
-             .join(Recommendation, Recommendation.protocol_id == Protocol.id)
-             .outerjoin(Service, Service.id == Recommendation.service_id))
+def _recommendations(scoped, start, end) -> list:
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, Recommendation.id, Service.name_fi, Service.name_sv,
+                          Service.name_en, Recommendation.service_id)
+                   .select_from(Protocol)
+                   .join(CR, CR.id == Protocol.request_id)
+                   .join(Recommendation, Recommendation.protocol_id == Protocol.id)
+                   .outerjoin(Service, Service.id == Recommendation.service_id))
     return db.session.execute(query.where(Protocol.finalised_at >= start,
                                           Protocol.finalised_at < end)).all()
 
 
-def _follow_ups(unit, cases, start, end) -> list:
-    query = cases(select(unit.c.team_id, CR.id, FollowUp.path_taken, FollowUp.plan_changed,
-                         FollowUp.meeting_needed).select_from(unit)).join(
-        FollowUp, FollowUp.request_id == CR.id)
+def _follow_ups(scoped, start, end) -> list:
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, FollowUp.path_taken, FollowUp.plan_changed,
+                          FollowUp.meeting_needed).select_from(FollowUp)
+                   .join(CR, CR.id == FollowUp.request_id))
     return db.session.execute(query.where(FollowUp.recorded_at >= start,
                                           FollowUp.recorded_at < end)).all()
 
 
-def _action_items(unit, cases, snapshot: date) -> list:
-    """(team_id, item id, overdue) of the items open at the end of `snapshot`."""
+def _action_items(scoped, snapshot: date) -> list:
+    """(team_id, item id, due date) of the items open at the end of `snapshot`."""
     day_after = utc_midnight(date.fromordinal(snapshot.toordinal() + 1))
-    query = (cases(select(unit.c.team_id, ActionItem.id, ActionItem.due_on).select_from(unit))
-             .join(Protocol, Protocol.request_id == CR.id)
-             .join(ActionItem, ActionItem.protocol_id == Protocol.id))
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, ActionItem.id, ActionItem.due_on).select_from(ActionItem)
+                   .join(Protocol, Protocol.id == ActionItem.protocol_id)
+                   .join(CR, CR.id == Protocol.request_id))
     return db.session.execute(query.where(
         Protocol.finalised_at < day_after,
         or_(ActionItem.state == "open", ActionItem.completed_at >= day_after))).all()
@@ -255,17 +259,27 @@ def _figures(rows: dict, months: list[Period]) -> Figures:
     )
 
 
-def _split(rows: list, *, key_index: int = 1) -> dict:
-    """Rows by team, and all of them once each (a request of two teams counts once)."""
-    teams: dict = defaultdict(list)
-    seen, everyone = set(), []
-    for row in rows:
-        teams[row[0]].append(row)
-        if row[key_index] not in seen:
-            seen.add(row[key_index])
-            everyone.append(row)
-    teams[ALL] = everyone
-    return teams
+def _split(rows: list, teams: list[Team], *, key_index: int = 1) -> dict:
+    """Rows (which start with the request's target team and physician) by team — the
+    row as (team id, rest…) — and all of them once each under ALL (a request of two
+    teams counts once)."""
+    team_ids = {team.id for team in teams}
+    by_physician: dict = defaultdict(list)
+    for team in teams:
+        if team.physician_id:
+            by_physician[team.physician_id].append(team.id)
+    split: dict = defaultdict(list)
+    seen = set()
+    for target_team, target_physician, *rest in rows:
+        row = (None, *rest)
+        owners = ([target_team] if target_team in team_ids else []) + by_physician.get(
+            target_physician, [])
+        for team_id in owners:
+            split[team_id].append((team_id, *rest))
+        if owners and rest[key_index - 1] not in seen:
+            seen.add(rest[key_index - 1])
+            split[ALL].append(row)
+    return split
 
 
 def compute(teams: list[Team], period: Period, kind: str | None = None) -> Indicators:
@@ -275,17 +289,17 @@ def compute(teams: list[Team], period: Period, kind: str | None = None) -> Indic
     months = months_until(period)
     figures, services = {}, {}
     if team_ids:
-        unit = _unit(team_ids)
-        cases = _cases(unit, kind)
+        scoped = _scoped(teams, kind)
         start, end = period.utc_bounds()
         parts = {
-            "cohort": _split(_cohort(unit, cases, start, end)),
-            "received": _split(_received_dates(unit, cases, months[0].utc_bounds()[0],
-                                               months[-1].utc_bounds()[1])),
-            "discussed": _split(_discussed(unit, cases, start, end)),
-            "recommendations": _split(_recommendations(unit, cases, start, end), key_index=2),
-            "follow_ups": _split(_follow_ups(unit, cases, start, end)),
-            "actions": _split(_action_items(unit, cases, snapshot)),
+            "cohort": _split(_cohort(scoped, start, end), teams),
+            "received": _split(_received_dates(scoped, months[0].utc_bounds()[0],
+                                               months[-1].utc_bounds()[1]), teams),
+            "discussed": _split(_discussed(scoped, start, end), teams),
+            "recommendations": _split(_recommendations(scoped, start, end), teams,
+                                      key_index=2),
+            "follow_ups": _split(_follow_ups(scoped, start, end), teams),
+            "actions": _split(_action_items(scoped, snapshot), teams),
         }
         services = {row[-1]: tuple(row[3:6]) for row in parts["recommendations"][ALL]
                     if row[-1] is not None}
@@ -303,19 +317,19 @@ def region_this_month(user) -> dict[str, measures.Value]:
     together, in one statement (the full set is on the indicators page)."""
     from consult.indicators.periods import month_of
 
-    unit = _unit(select(Team.id).where(Team.region == user.organisation.region))
     start, end = month_of(today()).utc_bounds()
-    in_unit = CR.id.in_(select(unit.c.request_id))
+    region_case = exists().where(_team_of_case(), Team.region == user.organisation.region)
     received = select(func.count(CR.id)).where(
-        in_unit, CR.first_submitted_at >= start, CR.first_submitted_at < end)
-    discussed = select(func.count(RequestEvent.id)).join(CR, CR.id == RequestEvent.request_id).where(
-        in_unit, RequestEvent.act.in_(DISCUSSION_ACTS), RequestEvent.at >= start,
-        RequestEvent.at < end)
+        CR.first_submitted_at >= start, CR.first_submitted_at < end, region_case)
+    discussed = (select(func.count(RequestEvent.id))
+                 .join(CR, CR.id == RequestEvent.request_id)
+                 .where(RequestEvent.act.in_(DISCUSSION_ACTS), RequestEvent.at >= start,
+                        RequestEvent.at < end, region_case))
     overdue = (select(func.count(ActionItem.id))
                .join(Protocol, Protocol.id == ActionItem.protocol_id)
                .join(CR, CR.id == Protocol.request_id)
-               .where(in_unit, Protocol.finalised_at.is_not(None), ActionItem.state == "open",
-                      ActionItem.due_on < today()))
+               .where(Protocol.finalised_at.is_not(None), ActionItem.state == "open",
+                      ActionItem.due_on < today(), region_case))
     row = db.session.execute(select(received.scalar_subquery(), discussed.scalar_subquery(),
                                     overdue.scalar_subquery())).one()
     return {name: measures.count(value or 0)

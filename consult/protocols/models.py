@@ -30,7 +30,7 @@ class Protocol(db.Model):
     attendees: Mapped[str] = mapped_column(Text, default="")
     path: Mapped[str | None] = mapped_column(String(40))
     follow_up_on: Mapped[date | None]
-    finalised_at: Mapped[datetime | None]
+    finalised_at: Mapped[datetime | None] = mapped_column(index=True)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
