@@ -138,6 +138,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from consult.accounts.reset_views import bp as password_bp
+    from consult.accounts.second_factor_views import bp as second_factor_bp
     from consult.accounts.views import bp as accounts_bp
     from consult.admin.views import bp as admin_bp
     from consult.audit.views import bp as audit_bp
@@ -166,7 +167,7 @@ def _register_blueprints(app: Flask) -> None:
                       teams_bp, physician_bp, availability_bp, booking_bp, meetings_bp,
                       notifications_bp, admin_bp, catalogue_bp, pages_bp, protocols_bp,
                       actions_bp, followups_bp, password_bp, invites_bp, outbox_bp,
-                      indicators_bp):
+                      indicators_bp, second_factor_bp):
         app.register_blueprint(blueprint)
 
 

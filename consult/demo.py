@@ -38,6 +38,11 @@ from consult.scheduling import booking as bookings
 from consult.scheduling.models import AvailabilityRule, Booking, Slot
 
 DEMO_PASSWORD = "Demo-salasana-2026"
+# The demo administrator's second factor (administrators must use one). Fixed and
+# printed by seed-demo, so that a developer can add it to an authenticator app once;
+# for development only, like everything here.
+DEMO_ADMIN_EMAIL = "admin@example.fi"
+DEMO_ADMIN_TOTP_SECRET = "DEMOADMINTOTPSECRETFORDEVONLY234"
 REGION = "Pirkanmaa"
 
 ORGANISATIONS = [
@@ -816,6 +821,9 @@ def seed() -> list[tuple[str, list[str]]]:
         if user is None:
             user = accounts.create_user(email=email, name=name, organisation=orgs[org_name],
                                         roles=roles, password=DEMO_PASSWORD, language=language)
+        if email == DEMO_ADMIN_EMAIL and user.totp_secret is None:
+            user.totp_secret = DEMO_ADMIN_TOTP_SECRET
+            user.totp_enabled_at = timeutil.utcnow()
         if team_role:
             organisations.add_member(team, user, team_role)
         listed.append((email, roles))

@@ -33,7 +33,9 @@ def create_organisation(name: str | None = None, kind: str = "employment_area",
 
 def create_user(*roles: str, organisation: Organisation | None = None,
                 email: str | None = None, name: str | None = None,
-                language: str = "en", active: bool = True) -> User:
+                language: str = "en", active: bool = True,
+                second_factor: bool | None = None) -> User:
+    """`second_factor` (TOTP) defaults to on for admins, who must use one."""
     n = next(_counter)
     user = User(
         email=email or f"user{n}@example.fi",
@@ -44,6 +46,12 @@ def create_user(*roles: str, organisation: Organisation | None = None,
         is_active_account=active,
     )
     user.role_rows = [UserRole(role=r) for r in (roles or ("referrer",))]
+    if second_factor or (second_factor is None and "admin" in roles):
+        import pyotp
+
+        from consult.timeutil import utcnow
+
+        user.totp_secret, user.totp_enabled_at = pyotp.random_base32(32), utcnow()
     db.session.add(user)
     db.session.flush()
     return user

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.access import login_only
-from consult.accounts import services, sessions
+from consult.accounts import second_factor, services, sessions
 from consult.accounts.passwords import verify_password
 from consult.extensions import db
 from consult.forms.accounts import LanguageForm, LoginForm, PasswordChangeForm
@@ -41,6 +41,12 @@ def login():
             chosen = request.cookies.get(LANG_COOKIE)
             if chosen in ("fi", "sv", "en") and chosen != user.language:
                 services.set_language(user, chosen)
+            if second_factor.needed_at_login(user):
+                # Not logged in yet: the code (or setting one up) comes first.
+                second_factor.remember_password_ok(user, safe_next(request.args.get("next")))
+                db.session.commit()
+                step = "login_code" if second_factor.is_on(user) else "login_setup"
+                return redirect(url_for(f"second_factor.{step}"))
             sessions.start(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("home.my_work"))

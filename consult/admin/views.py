@@ -68,6 +68,7 @@ def organisation_new():
     if form.validate_on_submit():
         org = organisations.create_organisation(
             name=form.name.data, kind=form.kind.data, region=form.region.data)
+        org.requires_second_factor = form.requires_second_factor.data
         db.session.commit()
         flash(_("Organisation %(name)s created.", name=org.name), "success")
         return redirect(url_for("admin.organisations_list"))
@@ -83,6 +84,7 @@ def organisation_edit(org_id: int):
     if form.validate_on_submit():
         organisations.update_organisation(org, name=form.name.data, kind=form.kind.data,
                                           region=form.region.data)
+        org.requires_second_factor = form.requires_second_factor.data
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.organisations_list"))

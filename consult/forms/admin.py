@@ -4,6 +4,7 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -109,6 +110,8 @@ class OrganisationForm(EditingForm):
                        validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=100)],
                          description=_l("For example the wellbeing services county."))
+    requires_second_factor = BooleanField(
+        _l("Its users must log in with a second factor"))
 
 
 class TeamForm(EditingForm):
