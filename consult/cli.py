@@ -37,13 +37,15 @@ def init_db() -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo world (idempotent) and print the demo logins."""
-    from consult.demo import DEMO_PASSWORD, seed
+    from consult.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORD, seed
 
     people = seed()
     db.session.commit()
     click.echo("Demo data is in place. Demo logins (password for all: %s):" % DEMO_PASSWORD)
     for email, roles in people:
         click.echo(f"  {email:<40} {', '.join(roles)}")
+    click.echo(f"{DEMO_ADMIN_EMAIL} second factor: secret {DEMO_ADMIN_TOTP_SECRET} "
+               "(add it to an authenticator app; development only)")
 
 
 @click.command("pause-uncovered")
@@ -139,6 +141,7 @@ def teams_list() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from consult import backup, retention
     from consult.outbox import cli as outbox_cli
     from consult.scheduling import cli as scheduling_cli
     from consult.volume import cli as volume_cli
@@ -148,3 +151,5 @@ def register_cli(app: Flask) -> None:
     scheduling_cli.register(app)
     outbox_cli.register(app)
     volume_cli.register(app)
+    retention.init_app(app)  # also the audit trail's append-only guard
+    backup.register(app)

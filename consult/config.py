@@ -50,6 +50,7 @@ class Defaults:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     MAIL_FROM = "consult@localhost"
+    ACCESSIBILITY_FEEDBACK_TO = "accessibility@localhost"  # the statement's feedback address (Act 306/2019)
     # STARTTLS before logging in (port 587 usually); SMTPS is not supported.
     SMTP_STARTTLS = False
     SMTP_TIMEOUT = 30
@@ -73,6 +74,17 @@ class Defaults:
     # none: behind a proxy set it, or every user shares the proxy's address (and its
     # login throttle).
     TRUSTED_PROXIES = 0
+    # Retention (`purge-expired`). A case closed (closed, resolved at consultation,
+    # declined, withdrawn) longer than this is deleted with everything that is its own.
+    # Five years is a placeholder, not legal advice: these are social and health care
+    # client records, and the minimum that the client data act (703/2023) and the
+    # controller's own retention plan set for them must be checked by each region,
+    # which then sets its value in instance/config.py.
+    CASE_RETENTION_DAYS = 1826
+    # Audit events are the log data of social and health care client records, kept 12
+    # years (4383 days). The database itself refuses to delete younger ones (migration
+    # 0012), so this may be longer, never shorter: the app refuses to start otherwise.
+    AUDIT_RETENTION_DAYS = 4383
 
 
 def environment() -> str:
