@@ -27,6 +27,10 @@ PUBLIC = {
     "password.reset",
     "invites.feed",
     "outbox.development",
+    # Between the password and the second factor: not logged in yet (they redirect to
+    # /login without a recent correct password).
+    "second_factor.login_code",
+    "second_factor.login_setup",
 }
 
 
@@ -989,3 +993,20 @@ def indicators() -> World:
     factories.create_team(coordinators=[coordinator])
     return World(owner=coordinator,
                  wrong_role=factories.create_user("referrer", "member", "physician", "admin"))
+
+
+@route("second_factor.enrol")
+def second_factor_enrol() -> World:
+    # Without a key being set up in the session, the POST answers 303 (back to set-up).
+    return World(owner=factories.create_user("referrer"), form={"code": "123456"})
+
+
+@route("second_factor.recovery_codes", "second_factor.turn_off")
+def second_factor_on() -> World:
+    from consult.accounts import second_factor
+
+    owner = factories.create_user("referrer", second_factor=True)
+    recovery_code = second_factor.new_recovery_codes(owner)[0]
+    return World(owner=owner, form={"recovery-code": recovery_code,
+                                    "off-password": factories.PASSWORD,
+                                    "off-code": recovery_code})

@@ -88,6 +88,12 @@ def purpose_labels():
         "calendar_feed": _l("A personal calendar feed"),
         "calendar_download": _l("Downloading a calendar event"),
         "password_reset": _l("Setting a new password with an e-mailed link"),
+        # The second factor (accounts/second_factor.py).
+        "second_factor_on": _l("Turning on the second factor"),
+        "second_factor_off": _l("Turning off the second factor"),
+        "second_factor_login": _l("Logging in with a code from the authenticator app"),
+        "recovery_code": _l("Logging in with a recovery code"),
+        "recovery_codes_new": _l("Making new recovery codes"),
         # Lists of one's own work (home/views.py).
         "my_work": _l("My work: one's own cases, action items and consultations"),
     }

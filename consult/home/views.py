@@ -104,11 +104,16 @@ def _mine_open(user) -> tuple:
     """Conditions on ActionItem, Protocol and ConsultationRequest for the user's open
     action items of final records: theirs by name, or an organisation's on a case they
     refer (the referrer completes those)."""
-    mine = ActionItem.responsible_user_id == user.id
+    mine = select(ActionItem.id).where(ActionItem.responsible_user_id == user.id)
     if user.has_role("referrer"):
-        mine = or_(mine, and_(ActionItem.responsible_organisation_id.is_not(None),
-                              CR.referrer_id == user.id))
-    return (ActionItem.state == "open", Protocol.finalised_at.is_not(None), mine)
+        # Two index lookups, not one OR over every action item (SPEC §10 at volume).
+        mine = union_all(mine, select(ActionItem.id)
+                         .join(Protocol, Protocol.id == ActionItem.protocol_id)
+                         .join(CR, CR.id == Protocol.request_id)
+                         .where(ActionItem.responsible_organisation_id.is_not(None),
+                                CR.referrer_id == user.id))
+    return (ActionItem.state == "open", Protocol.finalised_at.is_not(None),
+            ActionItem.id.in_(mine))
 
 
 def _action_item_count(user, *where):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, false, or_, select
+from sqlalchemy import case, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from consult.access import deny, roles_required
@@ -28,10 +28,15 @@ PER_PAGE = 50
 def _in_scope(user):
     """Items of final records that are the user's, or on their organisation's cases
     when they are a referrer."""
-    mine = ActionItem.responsible_user_id == user.id
-    ours = (ConsultationRequest.organisation_id == user.organisation_id
-            if user.has_role("referrer") else false())
-    return Protocol.finalised_at.is_not(None), or_(mine, ours)
+    mine = select(ActionItem.id).where(ActionItem.responsible_user_id == user.id)
+    if user.has_role("referrer"):
+        # Two index lookups, not one OR over every action item (SPEC §10 at volume).
+        mine = union_all(mine, select(ActionItem.id)
+                         .join(Protocol, Protocol.id == ActionItem.protocol_id)
+                         .join(ConsultationRequest,
+                               ConsultationRequest.id == Protocol.request_id)
+                         .where(ConsultationRequest.organisation_id == user.organisation_id))
+    return Protocol.finalised_at.is_not(None), ActionItem.id.in_(mine)
 
 
 def _items(user, done: bool):
