@@ -27,7 +27,8 @@ def state_labels():
 
 def kind_labels():
     return {"notification": _l("Notification"), "invite": _l("Calendar invite"),
-            "reset": _l("Password reset"), "reminder": _l("Reminder")}
+            "reset": _l("Password reset"), "reminder": _l("Reminder"),
+            "feedback": _l("Accessibility feedback")}
 
 
 @bp.context_processor
