@@ -8,7 +8,8 @@ from consult.accounts.passwords import password_problem
 
 
 class BaseForm(FlaskForm):
-    """Every form: CSRF from Flask-WTF; text is stripped of surrounding spaces."""
+    """Every form: CSRF from Flask-WTF; text is stripped of surrounding spaces and of
+    NUL characters (PostgreSQL refuses them in text)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -19,7 +20,7 @@ class BaseForm(FlaskForm):
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def choices(pairs) -> list:

@@ -15,7 +15,7 @@ class VersionedForm(BaseForm):
 
     def expected_version(self) -> int:
         value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else -1
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
 
 
 class AddItemForm(VersionedForm):

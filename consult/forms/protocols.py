@@ -65,7 +65,7 @@ def notes_values(form) -> dict:
 
 def expected_revision(form) -> int:
     value = (form.revision.data or "").strip()
-    return int(value) if value.isdigit() else -1
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
 
 
 def _not_past(field, message) -> None:

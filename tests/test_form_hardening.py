@@ -1,0 +1,26 @@
+"""Form input that used to reach the database as a 500 (found by fuzzing, issue 11):
+NUL characters in text (PostgreSQL refuses them) and version numbers that are digits to
+Python but not integers the database can hold."""
+from __future__ import annotations
+
+from consult.forms import _strip
+from consult.forms.agenda import MoveItemForm
+from consult.forms.protocols import expected_revision
+
+
+def test_text_loses_nul_characters_and_surrounding_spaces():
+    assert _strip(" a\x00b \x00") == "ab"
+    assert _strip(None) is None
+
+
+def test_versions_that_are_no_small_ascii_integers_are_stale(app):
+    with app.test_request_context():
+        for value, expected in (("7", 7), ("²", -1), ("٣", -1), ("9" * 12, -1), ("", -1)):
+            form = MoveItemForm(formdata=None, meta={"csrf": False})
+            form.version.data = value
+            assert form.expected_version() == expected, value
+
+            class Notes:
+                class revision:  # noqa: N801  (a stand-in for the form's field)
+                    data = value
+            assert expected_revision(Notes) == expected, value
