@@ -123,7 +123,7 @@ def test_allowed_transition_records_who_when_why_and_notifies(people, mode, stat
                                          - before_notes)).all()
     assert notified and all(n.kind == act and n.user_id != actor.id for n in notified)
     audited = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "transition")).all()[-1]
+        AuditEvent.action == "transition").order_by(AuditEvent.id.desc())).first()
     assert (audited.client_id, audited.purpose, audited.user_id) == (
         request.client_id, act, actor.id)
 
