@@ -38,6 +38,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     navigation.init_app(app)
     security.set_security_headers(app)
     security.register_error_pages(app)
+    from consult.query import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     _register_template_helpers(app)
 

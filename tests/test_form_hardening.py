@@ -24,3 +24,18 @@ def test_versions_that_are_no_small_ascii_integers_are_stale(app):
                 class revision:  # noqa: N801  (a stand-in for the form's field)
                     data = value
             assert expected_revision(Notes) == expected, value
+
+
+def test_an_address_longer_than_any_e_mail_is_refused_at_login_and_not_counted(app, client):
+    from sqlalchemy import func, select
+
+    from consult.accounts.models import LoginAttempt
+    from consult.extensions import db
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client.get("/login?lang=en").text)
+    page = client.post("/login", data={"email": "x" * 10_000 + "@example.fi",
+                                       "password": "whatever", "csrf_token": token})
+    assert page.status_code in (200, 422)
+    assert 'aria-invalid="true"' in page.text
+    assert db.session.scalar(select(func.count(LoginAttempt.id))) == 0

@@ -353,6 +353,15 @@ def test_bad_filters_answer_422_with_the_message_at_the_field(app, client, auth)
     assert "The range ends before it starts." in page.text
     assert 'value="2026-10-10"' in page.text  # what was typed is kept
     assert client.get("/indicators?period=decade").status_code == 422
+    missing_end = client.get("/indicators?lang=en&period=range&start=2026-10-01")
+    assert missing_end.status_code == 422
+    assert "Give the last day of the range." in missing_end.text
+    missing_start = client.get("/indicators?lang=en&period=range&end=2026-10-01")
+    assert "Give the first day of the range." in missing_start.text
+    far = client.get("/indicators?lang=en&period=month&day=9999-12-31")
+    assert far.status_code == 422
+    assert "Give a date between the years 1900 and 2199." in far.text
+    assert client.get("/indicators?lang=en&period=month&start=&end=").status_code == 200
 
 
 def test_the_page_stays_within_the_statement_budget_whatever_the_data(app, client, auth,

@@ -13,6 +13,7 @@ from consult.accounts.models import ROLES, LoginAttempt, User, UserRole
 from consult.accounts.passwords import hash_password, password_problem, verify_password
 from consult.extensions import db
 from consult.organisations.models import Organisation
+from consult.query import database_id
 from consult.timeutil import utcnow
 
 
@@ -62,7 +63,7 @@ def authenticate(email: str, password: str, remote_addr: str) -> LoginResult:
 def find_organisation(name_or_id: str) -> Organisation | None:
     key = (name_or_id or "").strip()
     if key.isdigit():
-        return db.session.get(Organisation, int(key))
+        return db.session.get(Organisation, database_id(key) or 0)
     return db.session.scalar(select(Organisation).where(Organisation.name == key))
 
 

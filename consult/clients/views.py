@@ -12,6 +12,7 @@ from consult.consents.services import coverage_on
 from consult.extensions import db
 from consult.forms.admin import ConfirmForm
 from consult.forms.clients import ClientContactForm, ClientForm, ClientSearchForm
+from consult.query import page_arg
 from consult.timeutil import today
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -37,7 +38,7 @@ def register():
     form = ClientSearchForm()
     search = form.q.data if form.validate_on_submit() else ""
     page = db.paginate(services.register_query(current_user.organisation_id, search),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
     services.record_listed(page.items)
     db.session.commit()

@@ -35,6 +35,7 @@ from consult.notifications import services as notifications
 from consult.scheduling.booking_views import bp as booking_bp
 from consult.scheduling.booking_views import context as booking_context
 from consult.organisations.models import Organisation, Team, TeamMembership
+from consult.query import id_arg, page_arg, whole_number
 
 bp = Blueprint("consultations", __name__, url_prefix="/requests")
 referrer_only = roles_required("referrer")
@@ -99,7 +100,7 @@ def requests_list():
         query = query.where(ConsultationRequest.state == state)
     if mine:  # the cases I manage, of those my organisation's referrers see
         query = query.where(ConsultationRequest.referrer_id == current_user.id)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=page_arg(),
                        per_page=50, error_out=False)
     _audit_listed(page.items)
     db.session.commit()
@@ -121,8 +122,8 @@ def _request_form() -> RequestForm:
         [(f"team-{t.id}", _("Team: %(name)s", name=t.name)) for t in teams]
         + [(f"physician-{p.id}", _("Occupational physician: %(name)s (%(org)s)",
                                    name=p.name, org=p.organisation.name)) for p in physicians])
-    if request.method == "GET" and request.args.get("client_id", type=int):
-        form.client_id.data = request.args.get("client_id", type=int)
+    if request.method == "GET" and id_arg("client_id"):
+        form.client_id.data = id_arg("client_id")
     return form
 
 
@@ -283,8 +284,8 @@ def version(request_id: int, number: int):
 
 def _revision(form) -> int:
     """The draft revision the page was built on; garbage counts as stale."""
-    value = (form.revision.data or "").strip()
-    return int(value) if value.isdigit() else -1
+    number = whole_number((form.revision.data or "").strip())
+    return -1 if number is None else number
 
 
 def _save(req, form):

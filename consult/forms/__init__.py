@@ -1,7 +1,9 @@
 """Forms: validation only, never database writes. One module per domain."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import DateField
 from wtforms.validators import ValidationError
 
 from consult.accounts.passwords import password_problem
@@ -9,14 +11,28 @@ from consult.accounts.passwords import password_problem
 
 class BaseForm(FlaskForm):
     """Every form: CSRF from Flask-WTF; text is stripped of surrounding spaces and of
-    NUL characters (PostgreSQL refuses them in text)."""
+    NUL characters (PostgreSQL refuses them in text); a date must fall in the years
+    the app can count with (a day after 31.12.9999 does not exist in Python)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            filters = unbound_field.kwargs.get("filters", [])
+            kwargs = unbound_field.kwargs
             if unbound_field.field_class.__name__ in ("StringField", "EmailField", "TextAreaField"):
-                unbound_field.kwargs["filters"] = [_strip, *filters]
+                kwargs["filters"] = [_strip, *kwargs.get("filters", [])]
+            if issubclass(unbound_field.field_class, DateField) and len(unbound_field.args) < 2:
+                kwargs["validators"] = [*kwargs.get("validators", []), SensibleYear()]
             return unbound_field.bind(form=form, **options)
+
+
+class SensibleYear:
+    """A date between the years FIRST_YEAR and LAST_YEAR."""
+
+    FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.FIRST_YEAR <= field.data.year <= self.LAST_YEAR:
+            raise ValidationError(_("Give a date between the years %(first)s and %(last)s.",
+                                    first=self.FIRST_YEAR, last=self.LAST_YEAR))
 
 
 def _strip(value):

@@ -26,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from consult.forms import BaseForm, StrongPassword, choices
+from consult.query import row_id
 
 
 LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
@@ -121,10 +122,10 @@ class TeamForm(EditingForm):
         from consult.organisations.models import Team
 
         _unique(Team, "name", _l("A team with this name already exists."))(self, field)
-    host_organisation_id = SelectField(_l("Host organisation"), coerce=int,
+    host_organisation_id = SelectField(_l("Host organisation"), coerce=row_id,
                                        validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=100)])
-    physician_id = SelectField(_l("Team physician"), coerce=int,
+    physician_id = SelectField(_l("Team physician"), coerce=row_id,
                                description=_l("Optional."))
     meeting_weekday = SelectField(_l("Meeting weekday"), coerce=int, default=2,
                                   choices=choices(list(weekday_labels().items())))
@@ -146,7 +147,7 @@ class TeamForm(EditingForm):
 
 
 class TeamMemberForm(BaseForm):
-    user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
+    user_id = SelectField(_l("Person"), coerce=row_id, validators=[DataRequired()])
     role = SelectField(_l("Team role"), choices=choices([("coordinator", _l("Coordinator")),
                                                  ("member", _l("Team member"))]))
 
@@ -155,7 +156,7 @@ class UserForm(EditingForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[
         DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
-    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Organisation"), coerce=row_id, validators=[DataRequired()])
     roles = CheckboxesField(_l("Roles"), choices=choices(list(role_labels().items())))
     language = SelectField(_l("Language"),
                            choices=choices(LANGUAGES))

@@ -8,18 +8,19 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from consult.forms import BaseForm
 from consult.forms.admin import CheckboxesField
+from consult.query import row_id, whole_number
 
 
 class VersionedForm(BaseForm):
     version = HiddenField()
 
     def expected_version(self) -> int:
-        value = (self.version.data or "").strip()
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+        number = whole_number((self.version.data or "").strip())
+        return -1 if number is None else number
 
 
 class AddItemForm(VersionedForm):
-    request_id = SelectField(_l("Accepted request"), coerce=int, validators=[
+    request_id = SelectField(_l("Accepted request"), coerce=row_id, validators=[
         DataRequired(message=_l("Choose a request."))])
 
 
@@ -28,7 +29,7 @@ class MoveItemForm(VersionedForm):
 
 
 class OrderForm(VersionedForm):
-    item_ids = CheckboxesField(_l("Order"), coerce=int, validate_choice=False)
+    item_ids = CheckboxesField(_l("Order"), coerce=row_id, validate_choice=False)
 
 
 class MinutesForm(VersionedForm):

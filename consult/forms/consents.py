@@ -6,14 +6,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from consult.forms import BaseForm
 from consult.forms.admin import CheckboxesField
+from consult.query import row_id
 from consult.timeutil import today
 
 DATE_MESSAGE = _l("Enter a date as day.month.year or with the date picker.")
 
 
 class ConsentForm(BaseForm):
-    organisations = CheckboxesField(_l("Organisations covered"), coerce=int)
-    team_id = SelectField(_l("Add all participating organisations of a team"), coerce=int,
+    organisations = CheckboxesField(_l("Organisations covered"), coerce=row_id)
+    team_id = SelectField(_l("Add all participating organisations of a team"), coerce=row_id,
                           validate_choice=False)
     purpose_consultation = BooleanField(_l("Multi-professional consultation"), default=True)
     purpose_data_exchange = BooleanField(_l("Data exchange between the organisations"),

@@ -9,6 +9,7 @@ from wtforms.validators import (DataRequired, Email, Length, NumberRange, Option
 from consult.consultations.models import PREFORM_SECTIONS
 from consult.forms import BaseForm, choices
 from consult.forms.admin import CheckboxesField
+from consult.query import row_id, whole_number
 
 
 def mode_labels():
@@ -63,7 +64,7 @@ def field_name(key: str) -> str:
 
 
 class RequestForm(BaseForm):
-    client_id = SelectField(_l("Client"), coerce=int, validators=[DataRequired()])
+    client_id = SelectField(_l("Client"), coerce=row_id, validators=[DataRequired()])
     target = SelectField(_l("Team or physician"), validators=[DataRequired()],
                          description=_l("A team meets the case at a meeting; a physician "
                                         "consults by phone, video, in person or in writing."))
@@ -122,7 +123,7 @@ def preform_form_from_draft(draft: dict, revision: int):
             except ValueError:
                 continue
         elif key.endswith("kykyviisari_score"):
-            value = int(value) if str(value).isdigit() else None
+            value = value if isinstance(value, int) else whole_number(str(value))
         data[field_name(key)] = value
     return PreFormForm(data=data)
 
@@ -143,7 +144,7 @@ class DecisionForm(BaseForm):
         description=_l("Required when you return, resolve or decline: what is missing, "
                        "your written guidance, or why."))
     services = CheckboxesField(
-        _l("Services the guidance points to"), coerce=int, validators=[Optional()],
+        _l("Services the guidance points to"), coerce=row_id, validators=[Optional()],
         description=_l("Optional, when you resolve at the consultation stage."))
 
 
@@ -155,14 +156,14 @@ class MessageForm(BaseForm):
 
 class GuestForm(BaseForm):
     name = StringField(_l("Guest's name"), validators=[DataRequired(), Length(max=200)])
-    organisation_id = SelectField(_l("Guest's organisation"), coerce=int,
+    organisation_id = SelectField(_l("Guest's organisation"), coerce=row_id,
                                   validators=[DataRequired()])
     email = EmailField(_l("Guest's e-mail"), validators=[
         DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
 
 
 class HandoverForm(BaseForm):
-    referrer_id = SelectField(_l("New referrer"), coerce=int, validators=[DataRequired()],
+    referrer_id = SelectField(_l("New referrer"), coerce=row_id, validators=[DataRequired()],
                               description=_l("An active referrer of the same organisation "
                                              "becomes the case manager."))
 

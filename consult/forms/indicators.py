@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional, StopValidation, ValidationError
 
 from consult.forms import BaseForm
 from consult.indicators.periods import MAX_RANGE_DAYS
@@ -14,6 +14,20 @@ def period_labels() -> dict:
             "range": _l("Date range")}
 
 
+class NeededForRange:
+    """A day of a date range: required when the period is a range, otherwise optional
+    (an empty field stops its checks, as Optional() does)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.raw_data and field.raw_data[0].strip():
+            return
+        field.errors[:] = []
+        raise StopValidation(self.message if form.period.data == "range" else None)
+
+
 class IndicatorFilterForm(BaseForm):
     class Meta:
         csrf = False
@@ -22,21 +36,16 @@ class IndicatorFilterForm(BaseForm):
     period = SelectField(_l("Period"), default="month")
     day = DateField(_l("A day in the period"), validators=[Optional()],
                     description=_l("The month, quarter or year that holds this day."))
-    start = DateField(_l("From"), validators=[Optional()],
-                      description=_l("For a date range: its first day."))
-    end = DateField(_l("To"), validators=[Optional()],
+    start = DateField(_l("From"), validators=[
+        NeededForRange(_l("Give the first day of the range."))],
+        description=_l("For a date range: its first day."))
+    end = DateField(_l("To"), validators=[NeededForRange(_l("Give the last day of the range."))],
                     description=_l("For a date range: its last day."))
     kind = SelectField(_l("Referring organisation kind"), default="")
-
-    def validate_start(self, field):
-        if self.period.data == "range" and field.data is None:
-            raise ValidationError(_l("Give the first day of the range."))
 
     def validate_end(self, field):
         if self.period.data != "range":
             return
-        if field.data is None:
-            raise ValidationError(_l("Give the last day of the range."))
         if self.start.data and field.data < self.start.data:
             raise ValidationError(_l("The range ends before it starts."))
         if self.start.data and (field.data - self.start.data).days > MAX_RANGE_DAYS:

@@ -10,6 +10,7 @@ from consult.forms import BaseForm, choices
 from consult.forms.consultations import section_labels
 from consult.protocols.models import PATHS
 from consult.protocols.services import NOTE_KEYS
+from consult.query import optional_row_id, whole_number
 
 
 def path_labels():
@@ -64,8 +65,8 @@ def notes_values(form) -> dict:
 
 
 def expected_revision(form) -> int:
-    value = (form.revision.data or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+    number = whole_number((form.revision.data or "").strip())
+    return -1 if number is None else number
 
 
 def _not_past(field, message) -> None:
@@ -96,7 +97,7 @@ class OutcomeForm(BaseForm):
 class RecommendationForm(BaseForm):
     text = TextAreaField(_l("Recommendation"), validators=[
         DataRequired(message=_l("Write the recommendation.")), Length(max=2000)])
-    service_id = SelectField(_l("Service from the catalogue"), coerce=lambda v: int(v) if v else None,
+    service_id = SelectField(_l("Service from the catalogue"), coerce=optional_row_id,
                              validators=[Optional()], validate_choice=False,
                              description=_l("Optional: the service this recommendation points to."))
 

@@ -17,6 +17,7 @@ from consult.forms.protocols import path_labels
 from consult.i18n import current_language
 from consult.indicators import charts, export, services
 from consult.indicators.periods import period_of
+from consult.query import database_id
 from consult.timeutil import today
 
 bp = Blueprint("indicators", __name__)
@@ -28,7 +29,7 @@ def _selection():
     teams = services.visible_teams(current_user)
     wanted = request.args.get("team", "")
     if wanted and wanted not in {str(team.id) for team in teams}:
-        deny(404, object_type="team", object_id=int(wanted) if wanted.isdigit() else None)
+        deny(404, object_type="team", object_id=database_id(wanted))
     form = IndicatorFilterForm(request.args)
     form.team.choices = choices([("", _("All teams"))] + [(str(t.id), t.name) for t in teams])
     form.period.choices = choices(period_labels().items())

@@ -191,6 +191,9 @@ def add_guest(item: AgendaItem, *, name: str, organisation, email: str, by) -> A
     if request.is_paused:
         raise AgendaRefused(_l("The case is paused: the client's consent no longer covers "
                                "it. Record a new consent first."))
+    if organisation is None:
+        raise consultations.GuestNotCovered(_l("Choose an organisation that the client's "
+                                               "consent names."))
     if consultations.covering_consent(request, extra_organisation_ids=[organisation.id]) is None:
         raise consultations.GuestNotCovered(_l(
             "The client's consent does not cover %(org)s. Record a consent that names it "

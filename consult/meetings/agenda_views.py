@@ -26,6 +26,7 @@ from consult.meetings.policy import (MEETING_ROLES, is_team_coordinator, load_co
                                      load_meeting, referrer_items)
 from consult.meetings.views import bp
 from consult.organisations.models import Organisation, Team, TeamMembership
+from consult.query import database_id
 
 
 def _load(meeting_id: int, *, coordinated: bool = False) -> Meeting:
@@ -286,8 +287,8 @@ def attendance(meeting_id: int):
     form = AttendanceForm()
     if form.validate_on_submit():
         present = form.present.data or []
-        users = {int(v[2:]) for v in present if v.startswith("u-") and v[2:].isdigit()}
-        guests = {int(v[2:]) for v in present if v.startswith("g-") and v[2:].isdigit()}
+        users = {database_id(v[2:]) for v in present if v.startswith("u-")} - {None}
+        guests = {database_id(v[2:]) for v in present if v.startswith("g-")} - {None}
         try:
             agenda.mark_attendance(meeting, user_ids=users, guest_ids=guests, by=current_user)
         except agenda.AgendaRefused as refused:
@@ -296,8 +297,8 @@ def attendance(meeting_id: int):
         else:
             db.session.commit()
             flash(_("Attendance saved."), "success")
-    back = request.form.get("return_item", "")
-    if back.isdigit():  # marked in the run view: back to the case being discussed
+    back = database_id(request.form.get("return_item"))
+    if back:  # marked in the run view: back to the case being discussed
         return redirect(url_for("meetings.run", meeting_id=meeting_id, item=back,
                                 _anchor="attendance"), 303)
     return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="attendance"), 303)

@@ -28,6 +28,7 @@ from consult.meetings.policy import belongs_to_team, is_team_coordinator
 from consult.meetings.views import bp
 from consult.organisations.models import Team, TeamMembership
 from consult.protocols import services as records
+from consult.query import database_id
 from consult.protocols.models import Protocol
 from consult.protocols.views import editor_context, kind_labels
 
@@ -61,9 +62,10 @@ def _current(meeting: Meeting, item_id: str | None) -> AgendaItem | None:
     cases = _cases(meeting)
     if item_id is None:
         return next((i for i in cases if i.state == "on_agenda"), cases[0] if cases else None)
-    found = next((i for i in cases if str(i.id) == item_id), None)
+    wanted = database_id(item_id)
+    found = next((i for i in cases if i.id == wanted), None)
     if found is None:
-        deny(404, object_type="agenda_item", object_id=int(item_id) if item_id.isdigit() else None)
+        deny(404, object_type="agenda_item", object_id=wanted)
     return found
 
 

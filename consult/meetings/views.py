@@ -5,7 +5,7 @@ this blueprint."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from babel.dates import get_day_names
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -31,6 +31,7 @@ from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.policy import MEETING_ROLES, is_team_coordinator, load_coordinated_meeting
 from consult.meetings.series import first_on_or_after, nth_of
 from consult.organisations.models import Team, TeamMembership
+from consult.query import date_arg, id_arg
 from consult.scheduling.availability import finnish_holidays, monday_of, utc_bounds
 from consult.timeutil import to_helsinki, today, utcnow
 
@@ -122,10 +123,7 @@ def _rows(where, *, order, limit: int | None, team_ids: list[int]) -> list[Row]:
 
 
 def _chosen_month() -> date:
-    try:
-        return datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return today().replace(day=1)
+    return date_arg("month", "%Y-%m") or today().replace(day=1)
 
 
 def _month_param(first: date) -> str:
@@ -220,7 +218,7 @@ def _holiday_warning(meetings: list[Meeting]) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @coordinator_only
 def new():
-    team = load_or_404(Team, request.args.get("team_id", type=int) or 0, is_team_coordinator)
+    team = load_or_404(Team, id_arg("team_id") or 0, is_team_coordinator)
     form = NewMeetingForm() if request.method == "POST" else \
         NewMeetingForm(data=_new_defaults(team))
     if form.validate_on_submit():

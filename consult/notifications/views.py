@@ -2,7 +2,7 @@
 The page names requests by number only, never the client."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +12,7 @@ from consult.extensions import db
 from consult.forms.admin import ConfirmForm
 from consult.notifications import services
 from consult.notifications.labels import notification_labels
+from consult.query import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 50
@@ -40,7 +41,7 @@ def notification_helpers():
 @login_only
 def notifications_list():
     page = db.paginate(services.notifications_of(current_user),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
     return render_template("notifications/list.html", page=page,
                            kind_labels=notification_labels())

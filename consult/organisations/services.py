@@ -12,6 +12,7 @@ from consult.organisations.models import (
     Team,
     TeamMembership,
 )
+from consult.query import database_id
 
 
 class OrganisationError(ValueError):
@@ -50,7 +51,7 @@ def create_team(*, name: str, host: Organisation, region: str | None = None, **d
 def find_team(name_or_id: str) -> Team | None:
     key = (name_or_id or "").strip()
     if key.isdigit():
-        return db.session.get(Team, int(key))
+        return db.session.get(Team, database_id(key) or 0)
     return db.session.scalar(select(Team).where(Team.name == key))
 
 

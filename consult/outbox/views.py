@@ -13,6 +13,7 @@ from consult.extensions import db
 from consult.forms.admin import ConfirmForm
 from consult.outbox import review
 from consult.outbox.models import OutboxMessage
+from consult.query import page_arg
 from consult.timeutil import utcnow
 
 bp = Blueprint("outbox", __name__)
@@ -42,7 +43,7 @@ def admin_page():
     now = utcnow()
     summary = review.summary(now)
     age = summary.oldest_pending_age(now)
-    dead = db.paginate(review.dead_messages(), page=request.args.get("page", 1, type=int),
+    dead = db.paginate(review.dead_messages(), page=page_arg(),
                        per_page=PER_PAGE, error_out=False)
     return render_template(
         "outbox/admin.html", summary=summary, dead=dead,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,6 +15,7 @@ from consult.extensions import db
 from consult.forms.admin import weekday_labels
 from consult.forms.scheduling import AbsenceForm, RuleForm, slot_mode_labels, slot_state_labels
 from consult.i18n import current_language
+from consult.query import date_arg
 from consult.scheduling import availability
 from consult.scheduling.models import AvailabilityException, AvailabilityRule, Slot
 from consult.timeutil import to_helsinki, today
@@ -50,11 +51,7 @@ def helpers():
 
 
 def _chosen_monday() -> date:
-    try:
-        chosen = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        chosen = today()
-    return availability.monday_of(chosen)
+    return availability.monday_of(date_arg("week") or today())
 
 
 def _page_url(monday: date | None = None) -> str:
