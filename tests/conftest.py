@@ -26,6 +26,22 @@ def postgres_admin_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
+def engine_under_test() -> str:
+    return "postgresql" if postgres_admin_url() else "sqlite"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked engine("sqlite") or engine("postgresql") run in that engine's pass
+    only; in the other pass they are deselected (CI runs both passes)."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("engine")
+        (drop if marker and marker.args[0] != engine_under_test() else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @contextmanager
 def fresh_postgres_database(server_url: str):
     """A new, empty PostgreSQL database on the given server, dropped afterwards."""

@@ -47,12 +47,6 @@ def world(app):
     return request
 
 
-@pytest.fixture
-def sqlite_only(app):
-    if engine() != "sqlite":
-        pytest.skip("SQLite only: the round trip covers PostgreSQL's dump and restore")
-
-
 def invoke(runner, *args):
     db.session.close()  # the command replaces tables: hold nothing open on them
     result = runner.invoke(args=list(args))
@@ -89,7 +83,8 @@ def test_a_restored_backup_has_every_row_as_it_was(world, runner, tmp_path):
     assert snapshot() == before
 
 
-def test_a_second_backup_replaces_the_first(sqlite_only, world, runner, tmp_path):
+@pytest.mark.engine("sqlite")
+def test_a_second_backup_replaces_the_first(world, runner, tmp_path):
     path = tmp_path / "consult.backup"
     assert invoke(runner, "backup", str(path)).exit_code == 0
     factories.create_client()
@@ -128,7 +123,8 @@ def test_restore_refuses_a_missing_file_and_a_file_that_is_not_a_backup(world, r
     assert snapshot() == before
 
 
-def test_sqlite_restore_refuses_a_database_that_is_not_ours(sqlite_only, world, runner, tmp_path):
+@pytest.mark.engine("sqlite")
+def test_sqlite_restore_refuses_a_database_that_is_not_ours(world, runner, tmp_path):
     before = snapshot()
     foreign = tmp_path / "other.sqlite"
     with sqlite3.connect(foreign) as conn:
@@ -141,7 +137,8 @@ def test_sqlite_restore_refuses_a_database_that_is_not_ours(sqlite_only, world, 
     assert snapshot() == before
 
 
-def test_sqlite_restore_refuses_an_unknown_schema_revision(sqlite_only, world, runner, tmp_path):
+@pytest.mark.engine("sqlite")
+def test_sqlite_restore_refuses_an_unknown_schema_revision(world, runner, tmp_path):
     path = tmp_path / "consult.backup"
     assert invoke(runner, "backup", str(path)).exit_code == 0
     with sqlite3.connect(path) as conn:
@@ -155,7 +152,8 @@ def test_sqlite_restore_refuses_an_unknown_schema_revision(sqlite_only, world, r
     assert snapshot() == before
 
 
-def test_sqlite_restore_refuses_a_damaged_backup(sqlite_only, world, runner, tmp_path):
+@pytest.mark.engine("sqlite")
+def test_sqlite_restore_refuses_a_damaged_backup(world, runner, tmp_path):
     path = tmp_path / "consult.backup"
     assert invoke(runner, "backup", str(path)).exit_code == 0
     data = path.read_bytes()
@@ -169,7 +167,8 @@ def test_sqlite_restore_refuses_a_damaged_backup(sqlite_only, world, runner, tmp
     assert snapshot() == before
 
 
-def test_sqlite_backup_is_one_self_contained_file(sqlite_only, world, runner, tmp_path):
+@pytest.mark.engine("sqlite")
+def test_sqlite_backup_is_one_self_contained_file(world, runner, tmp_path):
     path = tmp_path / "consult.backup"
     assert invoke(runner, "backup", str(path)).exit_code == 0
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -179,10 +178,9 @@ def test_sqlite_backup_is_one_self_contained_file(sqlite_only, world, runner, tm
     assert "cannot be the database itself" in result.output
 
 
+@pytest.mark.engine("postgresql")
 def test_postgresql_commands_say_so_when_the_client_tools_are_missing(
         world, runner, tmp_path, monkeypatch):
-    if engine() != "postgresql":
-        pytest.skip("pg_dump and pg_restore are PostgreSQL's")
     monkeypatch.setenv("PATH", str(tmp_path))
     result = invoke(runner, "backup", str(tmp_path / "consult.backup"))
     assert result.exit_code == 1
@@ -190,9 +188,8 @@ def test_postgresql_commands_say_so_when_the_client_tools_are_missing(
     assert not (tmp_path / "consult.backup").exists()
 
 
+@pytest.mark.engine("postgresql")
 def test_postgresql_restore_refuses_a_dump_of_another_database(world, runner, tmp_path):
-    if engine() != "postgresql":
-        pytest.skip("pg_dump and pg_restore are PostgreSQL's")
     import subprocess
 
     from tests.conftest import fresh_postgres_database, postgres_admin_url
