@@ -566,6 +566,7 @@ FOUND = [
     ("meetings.list", None, {"month": "9999-12"}),
     ("indicators.page", None, {"team": "2147483648"}),
     ("indicators.page", None, {"period": "range", "start": "2026-01-01"}),
+    ("indicators.page", None, {"period": "range", "start": "2026-01-01", "end": "<b>"}),
 ]
 
 

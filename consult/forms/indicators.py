@@ -44,8 +44,8 @@ class IndicatorFilterForm(BaseForm):
     kind = SelectField(_l("Referring organisation kind"), default="")
 
     def validate_end(self, field):
-        if self.period.data != "range":
-            return
+        if self.period.data != "range" or field.data is None:
+            return  # not a range, or not a date (its own error says so)
         if self.start.data and field.data < self.start.data:
             raise ValidationError(_l("The range ends before it starts."))
         if self.start.data and (field.data - self.start.data).days > MAX_RANGE_DAYS:
