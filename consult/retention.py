@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Delete, Update, delete, event, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from consult.audit import services as audit
 from consult.audit.models import AuditEvent
 from consult.clients.models import Client
 from consult.consents.models import Consent, consent_organisation
@@ -292,6 +293,8 @@ def purge_expired(config) -> PurgeResult:
             delete(AuditEvent).where(AuditEvent.at < audit_cutoff),
             execution_options={"synchronize_session": False})
     result.audit_events = deleted.rowcount
+    audit.record("delete", purpose="retention_purge", detail=(
+        f"cases={result.cases} clients={result.clients} audit_events={result.audit_events}"))
     return result
 
 

@@ -304,8 +304,9 @@ def test_audit_events_older_than_their_retention_go_and_younger_stay(app, runner
 
     assert result.exit_code == 0, result.output
     assert "Audit events deleted: 1." in result.output
-    assert set(db.session.scalars(select(AuditEvent.id))) == {younger, recent}
-    assert older not in set(db.session.scalars(select(AuditEvent.id)))
+    kept = set(db.session.scalars(select(AuditEvent.id).where(
+        AuditEvent.purpose != "retention_purge")))
+    assert kept == {younger, recent}
 
 
 def test_dry_run_counts_but_changes_nothing(world, runner):
@@ -321,7 +322,26 @@ def test_dry_run_counts_but_changes_nothing(world, runner):
     assert "Cases to delete: 2." in result.output and "force since the cutoff): 1." in result.output
     assert "Dry run: nothing was deleted." in result.output
     assert counts() == before
+    assert not purge_events()
     assert "Cases deleted: 2." in purge(runner).output
+
+
+def purge_events():
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.purpose == "retention_purge")).all()
+
+
+def test_a_purge_leaves_an_audit_event_with_its_counts_and_no_client(world, runner):
+    full_case(world, closed_at=CUTOFF - timedelta(days=1))
+    db.session.commit()
+
+    assert purge(runner).exit_code == 0
+    assert purge(runner).exit_code == 0  # a second run finds nothing, and says so too
+
+    first, second = purge_events()
+    assert (first.action, first.client_id, first.user_id) == ("delete", None, None)
+    assert first.detail == "cases=1 clients=0 audit_events=0"
+    assert second.detail == "cases=0 clients=0 audit_events=0"
 
 
 def test_the_output_has_counts_and_never_client_data(world, runner):

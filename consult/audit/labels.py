@@ -9,6 +9,7 @@ def action_labels():
         "view": _l("Viewed"), "list": _l("Listed"), "create": _l("Created"),
         "update": _l("Changed"), "transition": _l("State changed"),
         "disclose": _l("Disclosed"), "export": _l("Exported"),
+        "delete": _l("Deleted"),
     }
 
 
@@ -41,6 +42,7 @@ def purpose_labels():
         "consent_withdrawn": _l("Withdrawing consent"),
         "access_report": _l("Client's access report"),
         "access_refused": _l("Access refused"),
+        "retention_purge": _l("Deleting what passed its retention period"),
         "consultation_request": _l("Preparing a consultation request"),
         # The acts of a consultation request (consultations/states.py).
         "submit": _l("Submitting the request"),
