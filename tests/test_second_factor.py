@@ -193,6 +193,59 @@ def test_a_code_that_let_someone_in_is_refused_the_second_time(app, client):
     assert sessions_of(user) == 1
 
 
+def test_after_a_code_an_earlier_one_still_in_the_window_is_refused(app, client):
+    user = factories.create_user("referrer", second_factor=True)
+    db.session.commit()
+    password_step(client, user)
+    assert send_code(client, code_for(user.totp_secret, offset=30)).location == "/"
+    late = app.test_client()
+    password_step(late, user)
+    assert send_code(late, code_for(user.totp_secret)).status_code == 422
+    assert sessions_of(user) == 1
+
+
+def test_of_two_logins_racing_with_one_code_only_one_gets_in(app):
+    """Both check the code at the same moment, each in its own thread, session and
+    database connection: the conditional UPDATE lets one of them claim the step."""
+    import threading
+
+    from consult.accounts import second_factor
+
+    user = factories.create_user("referrer", second_factor=True)
+    db.session.commit()
+    code, user_id = code_for(user.totp_secret), user.id
+    start, results, errors = threading.Barrier(2), [], []
+
+    def attempt():
+        with app.app_context():
+            try:
+                racer = db.session.get(User, user_id)
+                start.wait(10)
+                results.append(second_factor._check_code(racer, code))
+                db.session.commit()
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert sorted(map(bool, results)) == [False, True]
+
+
+def test_a_code_made_of_other_digits_is_a_wrong_code(client):
+    user = factories.create_user("referrer", second_factor=True)
+    db.session.commit()
+    password_step(client, user)
+    assert send_code(client, "¹²³⁴⁵⁶").status_code == 422
+    assert send_code(client, "１２３４５６７８９０１２").status_code == 422
+
+
 def test_wrong_codes_are_audited_and_counted_and_the_fifth_sends_back_to_the_password(client):
     user = factories.create_user("referrer", second_factor=True)
     db.session.commit()

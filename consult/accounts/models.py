@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     # confirmed a first code; None while it is off.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
+    # The time-step of the last TOTP code accepted: a code of that step or an earlier
+    # one is refused (a code is used once).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # Shown wherever a user is (the header names the user's organisation).
     organisation: Mapped[Organisation] = relationship(lazy="joined")

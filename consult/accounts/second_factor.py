@@ -8,9 +8,11 @@ time T" for a few minutes, and no LoginSession row exists yet. A secret being se
 also waits in the Flask session, not in the database, until the user confirms a
 first code from it.
 
-A TOTP code is accepted once: the time-step it belongs to is written into the audit
-event of the act it allowed, and a later code of the same step is refused, in every
-worker and browser. Wrong codes count in the login throttle like wrong passwords.
+A TOTP code is accepted once: accepting it claims its time-step on the user's row with
+a conditional UPDATE (`totp_last_step`), so that a code of that step or an earlier one
+is refused afterwards, in every worker and browser, and of two requests racing with one
+code only one gets in. The step is also named in the audit event of the act it
+allowed. Wrong codes count in the login throttle like wrong passwords.
 
 Services flush, never commit: the view commits."""
 from __future__ import annotations
@@ -22,13 +24,13 @@ from datetime import datetime, timedelta, timezone
 
 import pyotp
 from flask import current_app, session
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.accounts.models import LoginAttempt, RecoveryCode, User
 from consult.accounts.passwords import hash_password, verify_password
 from consult.accounts.services import _recent_failures, normalise_email
 from consult.audit import services as audit
-from consult.audit.models import AuditEvent
 from consult.extensions import db
 from consult.timeutil import utcnow
 
@@ -108,7 +110,7 @@ def _digits(code: str) -> str:
 
 def _matching_step(secret: str, code: str) -> int | None:
     """The time-step whose code this is, within the window; None when none matches."""
-    if len(code) != TOTP_DIGITS or not code.isdigit():
+    if len(code) != TOTP_DIGITS or not code.isascii() or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret)
     now = datetime.now(timezone.utc)
@@ -119,21 +121,25 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def _step_used(user: User, step: int) -> bool:
-    """Whether a code of this step already let this user in or changed their second
-    factor. Only recent events can hold a step still inside the window."""
-    since = utcnow() - timedelta(minutes=10)
-    return db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.at >= since, AuditEvent.user_id == user.id,
-        AuditEvent.outcome == "allowed", AuditEvent.detail == STEP_DETAIL.format(step),
-    ).limit(1)) is not None
+def _claim_step(user: User, step: int) -> bool:
+    """Records the step as the user's last, unless a code of it or of a later step was
+    already accepted. One conditional UPDATE: of two racing requests one claims it."""
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed == 1:
+        set_committed_value(user, "totp_last_step", step)
+    return claimed == 1
 
 
 def _accept_totp(user: User, secret: str, code: str) -> str | None:
     """The audit detail to record with the act when the code is right and not yet
     used; None otherwise."""
     step = _matching_step(secret, code)
-    if step is None or _step_used(user, step):
+    if step is None or not _claim_step(user, step):
         return None
     return STEP_DETAIL.format(step)
 
@@ -141,7 +147,7 @@ def _accept_totp(user: User, secret: str, code: str) -> str | None:
 def _use_recovery_code(user: User, code: str) -> bool:
     """Spends an unused recovery code of the user. Claimed with a conditional UPDATE,
     so that of two requests racing with one code only one gets in."""
-    if len(code) != RECOVERY_CODE_DIGITS or not code.isdigit():
+    if len(code) != RECOVERY_CODE_DIGITS or not code.isascii() or not code.isdigit():
         return False
     unused = db.session.scalars(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all()
@@ -232,6 +238,7 @@ def turn_off(user: User, password: str, code: str) -> bool:
         return False
     user.totp_secret = None
     user.totp_enabled_at = None
+    user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("update", object_type="user", object_id=user.id, purpose="second_factor_off",
                  detail=checked[1], user=user)
