@@ -167,9 +167,9 @@ def user_new() -> World:
 
 
 @route("admin.user_edit", "admin.user_password", "admin.user_deactivate",
-       "admin.user_activate")
+       "admin.user_activate", "admin.user_second_factor_reset")
 def user_edit() -> World:
-    user = factories.create_user("referrer")
+    user = factories.create_user("referrer", second_factor=True)
     return _admin_world(
         values={"user_id": user.id}, missing={"user_id": 999999},
         form={"name": user.name, "email": user.email, "organisation_id": user.organisation_id,

@@ -452,6 +452,75 @@ def test_the_secret_and_codes_never_reach_the_logs_or_the_audit_trail(client, au
     assert secret not in trail and not any(code in trail for code in codes)
 
 
+def admin_removes_second_factor(client, admin, user, lang="en"):
+    page = client.get(f"/admin/users/{user.id}?lang={lang}")
+    return page, client.post(f"/admin/users/{user.id}/second-factor/reset",
+                             data={"csrf_token": csrf_from(page.text)}, follow_redirects=True)
+
+
+def test_an_admin_removes_a_lost_second_factor_and_the_user_is_told(app, client, auth):
+    from consult.outbox.models import OutboxMessage
+
+    user, codes = user_with_recovery_codes()
+    secret = user.totp_secret
+    owner = app.test_client()
+    password_step(owner, user)
+    send_code(owner, codes[0])
+    assert sessions_of(user) == 1
+    user.language = "fi"  # logging in on an English page made it English
+    admin = factories.create_user("admin")
+    db.session.commit()
+    auth.login(admin)
+
+    page, response = admin_removes_second_factor(client, admin, user)
+
+    assert "Remove the second factor" in page.text
+    assert "was removed; their sessions have ended" in response.text
+    db.session.expire_all()
+    assert (user.totp_secret, user.totp_enabled_at, user.totp_last_step) == (None, None, None)
+    assert db.session.scalar(select(func.count(RecoveryCode.id))
+                             .where(RecoveryCode.user_id == user.id)) == 0
+    assert sessions_of(user) == 0
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.purpose == "second_factor_reset")).one()
+    assert (event.user_id, event.object_id) == (admin.id, user.id)
+    mail = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == user.email, OutboxMessage.kind == "security")).one()
+    assert mail.subject == "Toinen tunnistustekijäsi Consultissa poistettiin"  # in their language
+    assert "seuraavalla kirjautumisella" not in mail.body  # a referrer need not use one
+    assert secret not in mail.body and not any(code in mail.body for code in codes)
+    # Not required of a referrer: the password alone lets them in now.
+    assert password_step(app.test_client(), user).location == "/"
+
+
+def test_after_a_removal_a_user_who_must_use_one_sets_it_up_at_the_next_login(client, auth):
+    org = factories.create_organisation()
+    org.requires_second_factor = True
+    user = factories.create_user("referrer", organisation=org, second_factor=True)
+    admin = factories.create_user("admin")
+    db.session.commit()
+    auth.login(admin)
+    admin_removes_second_factor(client, admin, user)
+    visitor = client.application.test_client()
+    assert password_step(visitor, user).location == "/login/second-factor/setup"
+
+
+def test_an_admin_cannot_remove_their_own_second_factor_nor_one_that_is_off(client, auth):
+    admin = factories.create_user("admin")
+    plain = factories.create_user("referrer")
+    db.session.commit()
+    auth.login(admin)
+    own_page, response = admin_removes_second_factor(client, admin, admin)
+    assert "Remove the second factor" not in own_page.text
+    assert "Only another administrator can remove your second factor" in response.text
+    _page, response = admin_removes_second_factor(client, admin, plain)
+    assert "Only another administrator" in response.text
+    db.session.expire_all()
+    assert admin.totp_secret and sessions_of(admin) == 1
+    assert not db.session.scalars(select(AuditEvent).where(
+        AuditEvent.purpose == "second_factor_reset")).all()
+
+
 def test_an_admin_can_make_an_organisation_require_a_second_factor(client, auth):
     admin = factories.create_user("admin")
     org = factories.create_organisation()

@@ -246,6 +246,31 @@ def turn_off(user: User, password: str, code: str) -> bool:
     return True
 
 
+def reset_by_admin(user: User, admin: User) -> None:
+    """An administrator removes the second factor of a user who lost both the app and
+    the recovery codes: the key and the codes go, every session of the user ends, and
+    the user is told by e-mail. A user who must use one sets a new one up at the next
+    login, after the password."""
+    from consult.accounts import sessions
+    from consult.outbox import services as outbox
+
+    if user.id == admin.id:
+        raise SecondFactorError("An administrator cannot reset their own second factor.")
+    if not is_on(user):
+        raise SecondFactorError("This user has no second factor.")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    sessions.end_all_for(user)
+    audit.record("update", object_type="user", object_id=user.id,
+                 purpose="second_factor_reset", user=admin)
+    outbox.enqueue_rendered("second_factor_reset", kind="security", recipient=user.email,
+                            language=user.language, user_id=user.id,
+                            context={"must": must_use(user)})
+    db.session.flush()
+
+
 # Logging in ---------------------------------------------------------------------------
 
 @dataclass

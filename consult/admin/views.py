@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.access import deployment_wide, load_or_404, roles_required
+from consult.accounts import second_factor
 from consult.accounts import services as accounts
 from consult.accounts.models import User, UserRole
 from consult.consultations import services as consultations
@@ -292,6 +293,25 @@ def user_deactivate(user_id: int):
             accounts.deactivate(user)
             db.session.commit()
             flash(_("%(name)s deactivated; their sessions have ended.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@admin_only
+def user_second_factor_reset(user_id: int):
+    """For a user who lost both the authenticator app and the recovery codes."""
+    user = load_or_404(User, user_id, deployment_wide)
+    if ConfirmForm().validate_on_submit():
+        try:
+            second_factor.reset_by_admin(user, current_user)
+        except second_factor.SecondFactorError:
+            db.session.rollback()
+            flash(_("Only another administrator can remove your second factor, and only "
+                    "when it is on."), "error")
+        else:
+            db.session.commit()
+            flash(_("The second factor of %(name)s was removed; their sessions have ended "
+                    "and they were told by e-mail.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

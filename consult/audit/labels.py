@@ -43,6 +43,7 @@ def purpose_labels():
         "access_report": _l("Client's access report"),
         "access_refused": _l("Access refused"),
         "retention_purge": _l("Deleting what passed its retention period"),
+        "second_factor_reset": _l("An administrator removed the second factor"),
         "consultation_request": _l("Preparing a consultation request"),
         # The acts of a consultation request (consultations/states.py).
         "submit": _l("Submitting the request"),

@@ -29,7 +29,7 @@ def state_labels():
 def kind_labels():
     return {"notification": _l("Notification"), "invite": _l("Calendar invite"),
             "reset": _l("Password reset"), "reminder": _l("Reminder"),
-            "feedback": _l("Accessibility feedback")}
+            "feedback": _l("Accessibility feedback"), "security": _l("Account security")}
 
 
 @bp.context_processor
