@@ -34,11 +34,22 @@ def init_db() -> None:
     click.echo("Database is up to date.")
 
 
+def refuse_in_production(command: str) -> None:
+    """Commands that make logins with published passwords are for development."""
+    from flask import current_app
+
+    if current_app.config["CONSULT_ENV"] == "production":
+        raise click.ClickException(
+            f"{command} makes logins whose passwords are published: it does not run when "
+            "CONSULT_ENV is production. Use a development or testing copy.")
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo world (idempotent) and print the demo logins."""
     from consult.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORD, seed
 
+    refuse_in_production("seed-demo")
     people = seed()
     db.session.commit()
     click.echo("Demo data is in place. Demo logins (password for all: %s):" % DEMO_PASSWORD)

@@ -14,6 +14,7 @@ ENV_KEYS = (
     "SMTP_USER",
     "SMTP_PASSWORD",
     "SMTP_STARTTLS",
+    "SMTP_CA_FILE",
     "MAIL_FROM",
     "BASE_URL",
     "TRUSTED_PROXIES",
@@ -31,6 +32,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_ENABLED = True
+    # No form is near this; larger request bodies answer 413 before anything reads them.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "fi"
     BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
     LANGUAGES = ("fi", "sv", "en")
@@ -51,8 +54,11 @@ class Defaults:
     SMTP_PASSWORD = ""
     MAIL_FROM = "consult@localhost"
     ACCESSIBILITY_FEEDBACK_TO = "accessibility@localhost"  # the statement's feedback address (Act 306/2019)
-    # STARTTLS before logging in (port 587 usually); SMTPS is not supported.
+    # STARTTLS before logging in (port 587 usually); SMTPS is not supported. The
+    # server's certificate is checked against the system's CAs, or SMTP_CA_FILE's. The
+    # worker never logs in (SMTP_USER) without TLS.
     SMTP_STARTTLS = False
+    SMTP_CA_FILE = ""
     SMTP_TIMEOUT = 30
     # The outbox worker: a failed message is tried again after 1, 2, 4 … minutes (at
     # most an hour apart) and is dead after this many attempts; a claim that is this
@@ -83,7 +89,7 @@ class Defaults:
     CASE_RETENTION_DAYS = 1826
     # Audit events are the log data of social and health care client records, kept 12
     # years (4383 days). The database itself refuses to delete younger ones (migration
-    # 0012), so this may be longer, never shorter: the app refuses to start otherwise.
+    # 0013), so this may be longer, never shorter: the app refuses to start otherwise.
     AUDIT_RETENTION_DAYS = 4383
 
 
@@ -126,6 +132,9 @@ def check_production(config) -> None:
         return
     if config.get("DEBUG"):
         raise RuntimeError("Refusing to start: DEBUG is on in production.")
+    if not config.get("WTF_CSRF_ENABLED") or not config.get("SECURE_COOKIES"):
+        raise RuntimeError("Refusing to start: CSRF protection and secure cookies cannot be "
+                           "turned off in production.")
     if config.get("OUTBOX_PAGE"):
         raise RuntimeError("Refusing to start: OUTBOX_PAGE (e-mail shown on a page without a "
                            "login) is for development only.")

@@ -43,8 +43,10 @@ class SmtpServer:
         self.inbox = Inbox()
         self.controller: Controller | None = None
 
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+    def start(self, **smtp_options) -> None:
+        """`smtp_options` go to aiosmtpd's SMTP (e.g. tls_context, require_starttls)."""
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     **smtp_options)
         self.controller.start()
 
     def stop(self) -> None:

@@ -488,3 +488,63 @@ def test_every_message_about_a_case_is_in_the_clients_access_trail(app):
     assert ("email_notification", coordinator.email) in trail  # the submitted request
     # The team's invite for the whole meeting names no one case's client.
     assert ("email_invite", member.email) not in trail
+
+
+# TLS to the relay --------------------------------------------------------------------
+
+@pytest.fixture
+def tls_smtp(smtp, tmp_path):
+    """The test server with STARTTLS required and a self-signed certificate for
+    127.0.0.1 (made by openssl); yields (server, the certificate's path)."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    smtp.start(tls_context=context, require_starttls=True)
+    return smtp, cert
+
+
+def test_starttls_checks_the_relays_certificate(app, tls_smtp):
+    smtp, _cert = tls_smtp
+    app.config.update(SMTP_STARTTLS=True)
+    db.session.add(OutboxMessage(message_id="<tls-1@example.fi>", kind="notification",
+                                 recipient="r@example.fi", subject="S", body="B"))
+    db.session.commit()
+
+    result = worker.send_due()
+
+    assert (result.sent, result.failed) == (0, 1)
+    (row,) = rows()
+    assert row.state == "pending" and "SSLCertVerificationError" in row.last_error
+    assert smtp.inbox.messages == []
+
+
+def test_starttls_sends_to_a_relay_whose_certificate_the_configured_ca_vouches_for(app,
+                                                                                  tls_smtp):
+    smtp, cert = tls_smtp
+    app.config.update(SMTP_STARTTLS=True, SMTP_CA_FILE=str(cert))
+    db.session.add(OutboxMessage(message_id="<tls-2@example.fi>", kind="notification",
+                                 recipient="r@example.fi", subject="S", body="B"))
+    db.session.commit()
+
+    assert worker.send_due().sent == 1
+    assert smtp.inbox.message_ids() == ["<tls-2@example.fi>"]
+
+
+def test_the_worker_never_logs_in_without_tls(app, smtp):
+    smtp.start()
+    app.config.update(SMTP_USER="relay-user", SMTP_PASSWORD="relay-password")
+    db.session.add(OutboxMessage(message_id="<clear@example.fi>", kind="notification",
+                                 recipient="r@example.fi", subject="S", body="B"))
+    db.session.commit()
+
+    with pytest.raises(worker.SmtpNotConfigured, match="SMTP_STARTTLS"):
+        worker.send_due()
+    (row,) = rows()
+    assert (row.state, row.attempts) == ("pending", 0)
+    assert smtp.inbox.messages == []

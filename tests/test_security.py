@@ -167,3 +167,31 @@ def test_not_found_page_is_generic(client):
     response = client.get("/no/such/page?lang=en")
     assert response.status_code == 404
     assert "The page does not exist, or you have no access to it." in response.text
+
+
+def test_production_refuses_to_turn_off_csrf_or_secure_cookies():
+    for off in ({"WTF_CSRF_ENABLED": False}, {"SECURE_COOKIES": False}):
+        with pytest.raises(RuntimeError, match="CSRF protection and secure cookies"):
+            create_app({"CONSULT_ENV": "production", "SECRET_KEY": SECRET,
+                        "DATABASE_URL": "sqlite://", **off})
+
+
+@pytest.mark.parametrize("command", [["seed-demo"], ["seed-volume", "--cases", "5"]])
+def test_commands_that_make_published_logins_refuse_to_run_in_production(database_url,
+                                                                         command):
+    from sqlalchemy import func, select
+
+    from consult.accounts.models import User
+
+    app = make_app(database_url, CONSULT_ENV="production")
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 1
+        assert "does not run when CONSULT_ENV is production" in result.output
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client):
+    body = "x" * (2 * 1024 * 1024 + 1)
+    response = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -81,14 +82,14 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
 
 def _connect() -> smtplib.SMTP:
     config = current_app.config
-    if not config.get("SMTP_HOST"):
-        raise SmtpNotConfigured(
-            "SMTP_HOST is not set: nothing can be sent. In development the messages are "
-            "shown at /dev/outbox instead.")
+    check_smtp_config(config)
     connection = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
                               timeout=config["SMTP_TIMEOUT"])
     if config.get("SMTP_STARTTLS"):
-        connection.starttls()
+        # The server's certificate and name are checked: a failure is an OSError, and
+        # the message waits for the next attempt.
+        connection.starttls(context=ssl.create_default_context(
+            cafile=config.get("SMTP_CA_FILE") or None))
     if config.get("SMTP_USER"):
         connection.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
     return connection
@@ -111,12 +112,20 @@ def _failed(row: OutboxMessage, error: Exception) -> bool:
     return False
 
 
-def send_due(limit: int = BATCH) -> PassResult:
-    """One pass: claim what is due and send it, over one SMTP connection."""
-    if not current_app.config.get("SMTP_HOST"):
+def check_smtp_config(config) -> None:
+    if not config.get("SMTP_HOST"):
         raise SmtpNotConfigured(
             "SMTP_HOST is not set: nothing can be sent. In development the messages are "
             "shown at /dev/outbox instead.")
+    if config.get("SMTP_USER") and not config.get("SMTP_STARTTLS"):
+        raise SmtpNotConfigured(
+            "SMTP_USER is set but SMTP_STARTTLS is not: the password would cross the "
+            "network in clear. Turn SMTP_STARTTLS on (the relay's port 587, usually).")
+
+
+def send_due(limit: int = BATCH) -> PassResult:
+    """One pass: claim what is due and send it, over one SMTP connection."""
+    check_smtp_config(current_app.config)
     result = PassResult()
     release_stale_claims()
     rows = claim(limit)

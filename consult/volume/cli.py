@@ -21,8 +21,10 @@ def seed_volume_command(cases: int, seed: int) -> None:
     """Realistic bulk data: a region's organisations, teams and people, and N requests
     over the last three years in every state, with their meetings, bookings, protocols
     and follow-ups."""
+    from consult.cli import refuse_in_production
     from consult.volume import seed_volume
 
+    refuse_in_production("seed-volume")
     if cases < 1:
         raise click.BadParameter(f"must be at least 1, not {cases}.", param_hint="'--cases'")
     started = time.perf_counter()
