@@ -540,6 +540,69 @@ def test_an_admin_can_make_an_organisation_require_a_second_factor(client, auth)
     assert org.requires_second_factor is False
 
 
+def test_requiring_it_logs_out_the_organisations_users_who_have_none(app, client, auth):
+    admin = factories.create_user("admin")
+    org = factories.create_organisation()
+    without = factories.create_user("referrer", organisation=org)
+    with_one = factories.create_user("member", organisation=org, second_factor=True)
+    elsewhere = factories.create_user("referrer")
+    db.session.commit()
+    browsers = {}
+    for user in (without, with_one, elsewhere):
+        browsers[user.id] = app.test_client()
+        password_step(browsers[user.id], user)
+        if user is with_one:
+            send_code(browsers[user.id], code_for(user.totp_secret))
+    assert [sessions_of(u) for u in (without, with_one, elsewhere)] == [1, 1, 1]
+    auth.login(admin)
+    page = client.get(f"/admin/organisations/{org.id}?lang=en")
+    client.post(f"/admin/organisations/{org.id}", data={
+        "name": org.name, "kind": org.kind, "region": org.region,
+        "requires_second_factor": "y", "csrf_token": csrf_from(page.text)})
+    assert [sessions_of(u) for u in (without, with_one, elsewhere)] == [0, 1, 1]
+    assert browsers[without.id].get("/").location.startswith("/login")
+    assert password_step(app.test_client(), without).location == "/login/second-factor/setup"
+
+
+def test_a_user_made_an_administrator_without_one_is_logged_out(app, client, auth):
+    admin = factories.create_user("admin")
+    user = factories.create_user("referrer")
+    db.session.commit()
+    theirs = app.test_client()
+    password_step(theirs, user)
+    assert sessions_of(user) == 1
+    auth.login(admin)
+    page = client.get(f"/admin/users/{user.id}?lang=en")
+    client.post(f"/admin/users/{user.id}", data={
+        "name": user.name, "email": user.email, "organisation_id": user.organisation_id,
+        "roles": ["referrer", "admin"], "language": "en", "csrf_token": csrf_from(page.text)})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).has_role("admin")
+    assert sessions_of(user) == 0
+
+
+def test_wrong_codes_on_the_profile_count_in_the_login_throttle(client, auth):
+    user, codes = user_with_recovery_codes()
+    auth.login(user)
+    token = auth.csrf("/profile")
+    for _ in range(5):
+        response = client.post("/profile/second-factor/recovery-codes?lang=en", data={
+            "recovery-code": wrong_code(user.totp_secret), "csrf_token": token})
+        assert response.status_code == 422
+    assert db.session.scalar(select(func.count(LoginAttempt.id))) == 5
+    response = client.post("/profile/second-factor/recovery-codes?lang=en", data={
+        "recovery-code": codes[2], "csrf_token": token})
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.text
+    response = client.post("/profile/second-factor/off?lang=en", data={
+        "off-password": factories.PASSWORD, "off-code": codes[3], "csrf_token": token})
+    assert response.status_code == 429
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret
+    assert db.session.scalar(select(func.count(RecoveryCode.id)).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) == 10  # none spent
+
+
 def test_seed_demo_prints_the_demo_admins_fixed_secret_and_it_logs_in(runner, client):
     from consult.demo import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORD
 

@@ -56,6 +56,23 @@ class SecondFactorError(ValueError):
     """A refused change; the message is shown to the user."""
 
 
+class Throttled(SecondFactorError):
+    """Too many wrong codes or passwords lately, for the account or the address."""
+
+
+def _check_throttle(user: User, remote_addr: str) -> None:
+    """Code checks outside the login count in the same throttle as logins: a wrong
+    code here is a failed attempt, and too many refuse even the right one."""
+    email, remote_addr = normalise_email(user.email), (remote_addr or "")[:64]
+    if _recent_failures(email, remote_addr) >= current_app.config["LOGIN_THROTTLE_MAX_FAILURES"]:
+        raise Throttled("Too many failed attempts.")
+
+
+def _count_failure(user: User, remote_addr: str) -> None:
+    db.session.add(LoginAttempt(email=normalise_email(user.email),
+                                remote_addr=(remote_addr or "")[:64]))
+
+
 # Who must, and what the app shows ---------------------------------------------------
 
 def is_on(user: User) -> bool:
@@ -69,6 +86,17 @@ def must_use(user: User) -> bool:
 
 def needed_at_login(user: User) -> bool:
     return is_on(user) or must_use(user)
+
+
+def log_out_those_who_now_must(users) -> None:
+    """Whoever must use a second factor but has none (just made an administrator, or
+    their organisation began to require it) is logged out everywhere: the next login
+    sets one up before letting them in."""
+    from consult.accounts import sessions
+
+    for user in users:
+        if must_use(user) and not is_on(user):
+            sessions.end_all_for(user)
 
 
 def new_secret() -> str:
@@ -211,11 +239,13 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     return codes
 
 
-def regenerate_recovery_codes(user: User, code: str) -> list[str] | None:
+def regenerate_recovery_codes(user: User, code: str, remote_addr: str = "") -> list[str] | None:
     """New recovery codes for a code from the app (or a recovery code); None when the
-    code is wrong."""
+    code is wrong; Throttled after too many failures."""
+    _check_throttle(user, remote_addr)
     checked = _check_code(user, code)
     if checked is None:
+        _count_failure(user, remote_addr)
         _record_wrong_code(user, "wrong code: new recovery codes")
         return None
     audit.record("update", object_type="user", object_id=user.id,
@@ -223,17 +253,19 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str] | None:
     return new_recovery_codes(user)
 
 
-def turn_off(user: User, password: str, code: str) -> bool:
+def turn_off(user: User, password: str, code: str, remote_addr: str = "") -> bool:
     """Turns the second factor off with the current password and a code. Refused
     (SecondFactorError) for a user who must use it; False for a wrong password or
-    code."""
+    code; Throttled after too many failures."""
     if must_use(user):
         raise SecondFactorError("This user must use a second factor.")
     if not is_on(user):
         return True
+    _check_throttle(user, remote_addr)
     password_ok = verify_password(user.password_hash, password)
     checked = _check_code(user, code) if password_ok else None
     if checked is None:
+        _count_failure(user, remote_addr)
         _record_wrong_code(user, "wrong password or code: turning off")
         return False
     user.totp_secret = None

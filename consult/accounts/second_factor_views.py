@@ -196,8 +196,13 @@ def recovery_codes():
         return redirect(url_for("accounts.profile"), 303)
     form = RecoveryCodesForm(prefix="recovery")
     if form.validate_on_submit():
-        codes = sf.regenerate_recovery_codes(user, form.code.data)
-        db.session.commit()  # a wrong code's audit event too
+        try:
+            codes = sf.regenerate_recovery_codes(user, form.code.data, request.remote_addr)
+        except sf.Throttled:
+            form.code.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
+            form.code.data = ""
+            return _profile(429, recovery_form=form)
+        db.session.commit()  # a wrong code's audit event and failed attempt too
         if codes:
             return _recovery_codes_page(codes, url_for("accounts.profile"), first=False)
         form.code.errors.append(_wrong_code())
@@ -217,7 +222,13 @@ def turn_off():
         db.session.commit()
         return _profile(403)
     if form.validate_on_submit():
-        if sf.turn_off(user, form.password.data, form.code.data):
+        try:
+            done = sf.turn_off(user, form.password.data, form.code.data, request.remote_addr)
+        except sf.Throttled:
+            form.code.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
+            form.code.data = ""
+            return _profile(429, turn_off_form=form)
+        if done:
             db.session.commit()
             flash(_("The second factor is off. You log in with your password only."),
                   "success")

@@ -86,6 +86,8 @@ def organisation_edit(org_id: int):
         organisations.update_organisation(org, name=form.name.data, kind=form.kind.data,
                                           region=form.region.data)
         org.requires_second_factor = form.requires_second_factor.data
+        second_factor.log_out_those_who_now_must(
+            db.session.scalars(select(User).where(User.organisation_id == org.id)))
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.organisations_list"))
@@ -263,6 +265,7 @@ def user_edit(user_id: int):
             user, email=form.email.data, name=form.name.data,
             organisation=db.session.get(Organisation, form.organisation_id.data),
             roles=form.roles.data, language=form.language.data)
+        second_factor.log_out_those_who_now_must([user])
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
