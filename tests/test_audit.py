@@ -73,6 +73,18 @@ def test_access_report_as_csv_is_itself_audited(client, auth):
     assert mine.identity_code not in response.text
 
 
+def test_a_name_that_starts_like_a_formula_is_plain_text_in_the_csv(client, auth):
+    org = factories.create_organisation(name='=HYPERLINK("http://x.invalid","klikkaa")')
+    referrer = factories.create_user("referrer", organisation=org, name="+Raili")
+    mine = factories.create_client(by=referrer)
+    db.session.commit()
+    auth.login(referrer)
+    response = client.get(f"/clients/{mine.id}/access-report.csv")
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
+    assert {r["user"] for r in rows} == {"'+Raili"}
+    assert {r["organisation"] for r in rows} == {"'" + org.name}
+
+
 def test_denied_access_leaves_its_event_even_though_the_request_fails(client, auth):
     target = factories.create_client()
     referrer = factories.create_user("referrer")

@@ -307,6 +307,20 @@ def test_the_excel_csv_has_a_bom_and_decimal_commas(app, client, auth):
     assert median["value"] == "5,5"
 
 
+def test_a_team_name_that_starts_like_a_formula_is_plain_text_in_the_csv(app, client, auth):
+    from consult.spreadsheet import text_cell
+
+    coordinator = factories.create_user("coordinator")
+    team = factories.create_team(name="@SUM(1+1)", coordinators=[coordinator])
+    db.session.commit()
+    auth.login(coordinator)
+    response = client.get("/indicators.csv?period=month&day=2026-10-15&excel=1")
+    rows = csv_rows(response.data.decode("utf-8"))
+    assert {r["team"] for r in rows} >= {"'@SUM(1+1)"}
+    assert not any(r["team"].startswith(("=", "+", "-", "@")) for r in rows)
+    assert [text_cell(v) for v in ("-1", "\t=1", "Tiimi", None)] == ["'-1", "'\t=1", "Tiimi", ""]
+
+
 @pytest.mark.parametrize("roles", [("referrer",), ("member",), ("physician",), ("admin",)])
 def test_roles_without_indicators_get_403(app, client, auth, roles):
     user = factories.create_user(*roles)

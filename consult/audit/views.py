@@ -12,6 +12,7 @@ from consult.audit import labels
 from consult.audit import services as audit
 from consult.clients.policy import CLIENT_ROLES, load_client
 from consult.extensions import db
+from consult.spreadsheet import text_cell
 from consult.timeutil import to_helsinki
 
 bp = Blueprint("audit", __name__, url_prefix="/clients/<int:client_id>")
@@ -49,9 +50,9 @@ def access_report_csv(client_id: int):
                      "purpose", "outcome", "recipient"])
     for event, user_name, org_name in events:
         writer.writerow([
-            to_helsinki(event.at).isoformat(timespec="seconds"), user_name or "",
-            org_name or "", event.action, event.object_type, event.object_id or "",
-            event.purpose, event.outcome, event.recipient,
+            to_helsinki(event.at).isoformat(timespec="seconds"), text_cell(user_name),
+            text_cell(org_name), event.action, event.object_type, event.object_id or "",
+            event.purpose, event.outcome, text_cell(event.recipient),
         ])
     # The file name names no one: only the register's own id.
     return Response(

@@ -10,6 +10,7 @@ import io
 
 from consult.indicators.measures import Value
 from consult.indicators.services import ALL, NO_SERVICE, Figures, Indicators
+from consult.spreadsheet import text_cell
 
 COLUMNS = ("team", "period_start", "period_end", "measure", "breakdown", "value")
 ALL_TEAMS = "all"
@@ -65,6 +66,6 @@ def csv_text(indicators: Indicators, service_names: dict, *, excel: bool = False
         if figures is None:
             continue
         for measure, breakdown, value in figure_rows(figures, service_names):
-            writer.writerow((name, start, end, measure, breakdown,
+            writer.writerow((text_cell(name), start, end, measure, text_cell(breakdown),
                              cell(value, decimal_comma=excel)))
     return ("\ufeff" if excel else "") + out.getvalue()
