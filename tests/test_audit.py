@@ -9,6 +9,7 @@ from sqlalchemy import select
 from consult.audit.models import AuditEvent
 from consult.extensions import db
 from tests import factories
+from tests.conftest import csrf_from
 from tests.test_routes import POSTS, build, path
 
 
@@ -145,3 +146,38 @@ def test_every_purpose_the_code_records_reads_as_words_in_the_access_report(app)
     with app.test_request_context():
         assert purposes <= set(purpose_labels()), purposes - set(purpose_labels())
         assert objects <= set(object_labels()), objects - set(object_labels())
+
+def test_logins_logouts_and_account_administration_are_audited(client, auth):
+    from consult.audit.labels import purpose_labels
+
+    admin = factories.create_user("admin")
+    user = factories.create_user("referrer")
+    org = factories.create_organisation()
+    db.session.commit()
+    visitor = client.application.test_client()
+    page = visitor.get("/login")
+    visitor.post("/login", data={"email": user.email, "password": "not-the-password",
+                                 "csrf_token": csrf_from(page.text)})
+    auth.login(admin)
+    page = client.get(f"/admin/users/{user.id}?lang=en")
+    client.post(f"/admin/users/{user.id}", data={
+        "name": user.name, "email": user.email, "organisation_id": org.id,
+        "roles": ["referrer", "coordinator"], "language": "en",
+        "csrf_token": csrf_from(page.text)})
+    client.post(f"/admin/users/{user.id}/password", data={
+        "password": "Another-long-passphrase-8", "csrf_token": csrf_from(page.text)})
+    auth.logout()
+
+    about_user = [(e.purpose, e.outcome, e.user_id, e.detail) for e in all_events()
+                  if e.object_type == "user" and e.object_id == user.id]
+    assert about_user == [
+        ("login", "denied", None, "wrong password or inactive account"),
+        ("administration", "allowed", admin.id,
+         f"roles=coordinator,referrer organisation={org.id}"),
+        ("password_set_by_admin", "allowed", admin.id, ""),
+    ]
+    by_admin = [e.purpose for e in all_events() if e.object_type == "user"
+                and e.object_id == admin.id and e.purpose in ("login", "logout")]
+    assert by_admin == ["login", "logout"]
+    assert not any("passphrase" in e.detail for e in all_events())
+    assert {"login", "logout", "administration", "password_set_by_admin"} <= set(purpose_labels())

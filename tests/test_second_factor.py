@@ -170,7 +170,7 @@ def test_a_recovery_code_logs_in_once(app, client):
     assert response.location == "/"
     assert sessions_of(user) == 1
     assert "Recovery codes left: 9" in client.get("/?lang=en").text
-    assert [e.purpose for e in events(user, outcome="allowed")] == ["recovery_code"]
+    assert [e.purpose for e in events(user, outcome="allowed")] == ["recovery_code", "login"]
 
     other = app.test_client()
     password_step(other, user)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from consult.accounts import sessions
 from consult.accounts.models import ROLES, LoginAttempt, User, UserRole
 from consult.accounts.passwords import hash_password, password_problem, verify_password
+from consult.audit import services as audit
 from consult.extensions import db
 from consult.organisations.models import Organisation
 from consult.query import database_id
@@ -57,6 +58,9 @@ def authenticate(email: str, password: str, remote_addr: str) -> LoginResult:
     if verify_password(user.password_hash if user else None, password) and user.is_active:
         return LoginResult(user=user)
     db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+    if user is not None:  # an unknown address names no account: nothing to record
+        audit.record("create", object_type="user", object_id=user.id, purpose="login",
+                     outcome="denied", detail="wrong password or inactive account")
     return LoginResult()
 
 

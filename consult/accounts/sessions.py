@@ -10,10 +10,12 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request, session
+from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import LoginSession, User
+from consult.audit import services as audit
 from consult.extensions import db
 from consult.timeutil import utcnow
 
@@ -37,6 +39,7 @@ def start(user: User) -> LoginSession:
         remote_addr=(request.remote_addr or "")[:64],
     )
     db.session.add(row)
+    audit.record("create", object_type="user", object_id=user.id, purpose="login", user=user)
     session[SESSION_KEY] = token
     if language:
         session["lang"] = language
@@ -46,6 +49,8 @@ def start(user: User) -> LoginSession:
 
 def end_current() -> None:
     token = session.get(SESSION_KEY)
+    if token and current_user.is_authenticated:
+        audit.record("update", object_type="user", object_id=current_user.id, purpose="logout")
     if token:
         db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(token)))
     language = session.get("lang")

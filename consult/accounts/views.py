@@ -10,6 +10,7 @@ from flask_login import current_user
 from consult.access import login_only
 from consult.accounts import second_factor, services, sessions
 from consult.accounts.passwords import verify_password
+from consult.audit import services as audit
 from consult.extensions import db
 from consult.forms.accounts import LanguageForm, LoginForm, PasswordChangeForm
 from consult.i18n import LANG_COOKIE
@@ -119,9 +120,15 @@ def change_password():
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("The current password is wrong."))
+            audit.record("update", object_type="user", object_id=current_user.id,
+                         purpose="password_change", outcome="denied",
+                         detail="wrong current password")
+            db.session.commit()
         else:
             user = current_user._get_current_object()
             services.set_password(user, form.new_password.data)
+            audit.record("update", object_type="user", object_id=user.id,
+                         purpose="password_change")
             sessions.start(user)  # this browser stays in; every other session ended
             db.session.commit()
             flash(_("Password changed. You were logged out everywhere else."), "success")

@@ -11,6 +11,7 @@ from consult.access import deployment_wide, load_or_404, roles_required
 from consult.accounts import second_factor
 from consult.accounts import services as accounts
 from consult.accounts.models import User, UserRole
+from consult.audit import services as audit
 from consult.consultations import services as consultations
 from consult.extensions import db
 from consult.forms import choices
@@ -31,6 +32,17 @@ from consult.organisations.models import Organisation, Team, TeamMembership
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required("admin")
+
+
+def _recorded(action: str, obj, purpose: str, detail: str = "") -> None:
+    """Administration is audited like any change: who changed which account,
+    organisation or team, and (in `detail`) what, never a password."""
+    audit.record(action, object_type=obj.__tablename__, object_id=obj.id, purpose=purpose,
+                 detail=detail)
+
+
+def _roles_detail(user: User) -> str:
+    return "roles=" + ",".join(sorted(user.roles)) + f" organisation={user.organisation_id}"
 
 
 def _person(user: User) -> str:
@@ -70,6 +82,9 @@ def organisation_new():
         org = organisations.create_organisation(
             name=form.name.data, kind=form.kind.data, region=form.region.data)
         org.requires_second_factor = form.requires_second_factor.data
+        db.session.flush()
+        _recorded("create", org, "administration",
+                  f"requires_second_factor={org.requires_second_factor}")
         db.session.commit()
         flash(_("Organisation %(name)s created.", name=org.name), "success")
         return redirect(url_for("admin.organisations_list"))
@@ -88,6 +103,8 @@ def organisation_edit(org_id: int):
         org.requires_second_factor = form.requires_second_factor.data
         second_factor.log_out_those_who_now_must(
             db.session.scalars(select(User).where(User.organisation_id == org.id)))
+        _recorded("update", org, "administration",
+                  f"requires_second_factor={org.requires_second_factor}")
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.organisations_list"))
@@ -143,6 +160,7 @@ def team_new():
         team = organisations.create_team(name=values.pop("name"), host=host,
                                          region=values.pop("region"), **values)
         organisations.set_physician(team, db.session.get(User, form.physician_id.data or 0))
+        _recorded("create", team, "administration")
         db.session.commit()
         flash(_("Team %(name)s created. Add its coordinators and members next.", name=team.name),
               "success")
@@ -176,6 +194,7 @@ def team_edit(team_id: int):
         organisations.update_team(
             team, host=db.session.get(Organisation, form.host_organisation_id.data),
             physician=db.session.get(User, form.physician_id.data or 0), **_team_values(form))
+        _recorded("update", team, "administration", f"physician={team.physician_id or ''}")
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.team_edit", team_id=team.id))
@@ -191,6 +210,8 @@ def team_member_add(team_id: int):
         user = db.session.get(User, member_form.user_id.data)
         if user is not None and user.has_role(member_form.role.data):
             organisations.add_member(team, user, member_form.role.data)
+            _recorded("update", team, "administration",
+                      f"added user={user.id} as {member_form.role.data}")
             db.session.commit()
             flash(_("%(name)s added to the team.", name=user.name), "success")
             return redirect(url_for("admin.team_edit", team_id=team.id))
@@ -209,6 +230,8 @@ def team_member_remove(team_id: int, membership_id: int):
     membership = load_or_404(TeamMembership, membership_id, _membership_of(team))
     if ConfirmForm().validate_on_submit():
         name = membership.user.name
+        _recorded("update", team, "administration",
+                  f"removed user={membership.user_id} as {membership.role}")
         organisations.remove_member(team, membership)
         db.session.commit()
         flash(_("%(name)s removed from the team.", name=name), "success")
@@ -243,6 +266,7 @@ def user_new():
             email=form.email.data, name=form.name.data,
             organisation=db.session.get(Organisation, form.organisation_id.data),
             roles=form.roles.data, password=form.password.data, language=form.language.data)
+        _recorded("create", user, "administration", _roles_detail(user))
         db.session.commit()
         flash(_("User %(name)s created.", name=user.name), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -266,6 +290,7 @@ def user_edit(user_id: int):
             organisation=db.session.get(Organisation, form.organisation_id.data),
             roles=form.roles.data, language=form.language.data)
         second_factor.log_out_those_who_now_must([user])
+        _recorded("update", user, "administration", _roles_detail(user))
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -279,6 +304,7 @@ def user_password(user_id: int):
     reset_form = PasswordResetForm(user=user)
     if reset_form.validate_on_submit():
         accounts.set_password(user, reset_form.password.data)
+        _recorded("update", user, "password_set_by_admin")
         db.session.commit()
         flash(_("Password set. Every session of %(name)s has ended.", name=user.name), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -294,6 +320,7 @@ def user_deactivate(user_id: int):
             flash(_("You cannot deactivate yourself."), "error")
         else:
             accounts.deactivate(user)
+            _recorded("update", user, "administration", "deactivated")
             db.session.commit()
             flash(_("%(name)s deactivated; their sessions have ended.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -324,6 +351,7 @@ def user_activate(user_id: int):
     user = load_or_404(User, user_id, deployment_wide)
     if ConfirmForm().validate_on_submit():
         accounts.reactivate(user)
+        _recorded("update", user, "administration", "reactivated")
         db.session.commit()
         flash(_("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
