@@ -118,6 +118,27 @@ def test_weak_new_password_is_refused_next_to_the_field(client, auth):
     assert "This password is too common" in response.text
 
 
+def test_a_password_longer_than_128_characters_is_refused_next_to_the_field(client, auth):
+    user = factories.create_user("referrer")
+    db.session.commit()
+    auth.login(user)
+    for length, refused in ((128, False), (129, True)):
+        new = ("Pitkä salalause " * 10)[:length]
+        response = client.post("/profile/password?lang=en", data={
+            "csrf_token": auth.csrf("/profile"), "current_password": factories.PASSWORD,
+            "new_password": new, "confirm": new})
+        assert ("may be at most 128 characters" in response.text) is refused
+        if not refused:
+            restore_password(user)
+
+
+def restore_password(user):
+    from consult.accounts.passwords import hash_password
+
+    user.password_hash = hash_password(factories.PASSWORD)
+    db.session.commit()
+
+
 def failed_logins(auth, email, n):
     for _ in range(n):
         auth.login(email, "Not-the-password-1")

@@ -18,11 +18,18 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
 
 
+# Long passphrases are welcome; beyond this a password is more likely a paste gone
+# wrong (and each check costs a full scrypt of it).
+MAX_LENGTH = 128
+
+
 def password_problem(password: str, *, email: str = "", name: str = ""):
     """A translated message saying why the password is refused, or None."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         return _l("The password must be at least %(n)s characters long.", n=minimum)
+    if len(password) > MAX_LENGTH:
+        return _l("The password may be at most %(n)s characters long.", n=MAX_LENGTH)
     lowered = password.lower()
     if lowered in _common_passwords() or len(set(lowered)) <= 2:
         return _l("This password is too common. Choose another one.")
