@@ -13,7 +13,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
 from consult import tokens
-from consult.accounts import services
+from consult.accounts import notices, services
 from consult.accounts.models import PasswordReset, User
 from consult.audit import services as audit
 from consult.extensions import db
@@ -102,5 +102,6 @@ def complete_reset(reset: PasswordReset, password: str) -> User | None:
     _retire_open_links(user, now)
     audit.record("update", object_type="user", object_id=user.id, purpose="password_reset",
                  user=user)
+    notices.tell(user, "password_reset")
     db.session.flush()
     return user

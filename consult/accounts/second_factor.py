@@ -27,6 +27,7 @@ from flask import current_app, session
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from consult.accounts import notices
 from consult.accounts.models import LoginAttempt, RecoveryCode, User
 from consult.accounts.passwords import hash_password, verify_password
 from consult.accounts.services import _recent_failures, normalise_email
@@ -235,6 +236,7 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     codes = new_recovery_codes(user)
     audit.record("update", object_type="user", object_id=user.id, purpose="second_factor_on",
                  detail=detail, user=user)
+    notices.tell(user, "second_factor_on")
     db.session.flush()
     return codes
 
@@ -250,6 +252,7 @@ def regenerate_recovery_codes(user: User, code: str, remote_addr: str = "") -> l
         return None
     audit.record("update", object_type="user", object_id=user.id,
                  purpose="recovery_codes_new", detail=checked[1], user=user)
+    notices.tell(user, "recovery_codes_new")
     return new_recovery_codes(user)
 
 
@@ -274,6 +277,7 @@ def turn_off(user: User, password: str, code: str, remote_addr: str = "") -> boo
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("update", object_type="user", object_id=user.id, purpose="second_factor_off",
                  detail=checked[1], user=user)
+    notices.tell(user, "second_factor_off")
     db.session.flush()
     return True
 

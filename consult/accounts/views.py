@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.access import login_only
-from consult.accounts import second_factor, services, sessions
+from consult.accounts import notices, second_factor, services, sessions
 from consult.accounts.passwords import verify_password
 from consult.audit import services as audit
 from consult.extensions import db
@@ -129,6 +129,7 @@ def change_password():
             services.set_password(user, form.new_password.data)
             audit.record("update", object_type="user", object_id=user.id,
                          purpose="password_change")
+            notices.tell(user, "password_changed")
             sessions.start(user)  # this browser stays in; every other session ended
             db.session.commit()
             flash(_("Password changed. You were logged out everywhere else."), "success")

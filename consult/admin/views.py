@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.access import deployment_wide, load_or_404, roles_required
-from consult.accounts import second_factor
+from consult.accounts import notices, second_factor
 from consult.accounts import services as accounts
 from consult.accounts.models import User, UserRole
 from consult.audit import services as audit
@@ -305,6 +305,7 @@ def user_password(user_id: int):
     if reset_form.validate_on_submit():
         accounts.set_password(user, reset_form.password.data)
         _recorded("update", user, "password_set_by_admin")
+        notices.tell(user, "password_set_by_admin")
         db.session.commit()
         flash(_("Password set. Every session of %(name)s has ended.", name=user.name), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
