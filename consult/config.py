@@ -87,6 +87,9 @@ class Defaults:
     # controller's own retention plan set for them must be checked by each region,
     # which then sets its value in instance/config.py.
     CASE_RETENTION_DAYS = 1826
+    # Failed logins, spent reset links and revoked calendar feeds are deleted by
+    # purge-expired after this many days (sessions as soon as they are dead).
+    HOUSEKEEPING_DAYS = 90
     # Audit events are the log data of social and health care client records, kept 12
     # years (4383 days). The database itself refuses to delete younger ones (migration
     # 0013), so this may be longer, never shorter: the app refuses to start otherwise.

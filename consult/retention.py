@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Delete, Update, delete, event, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from consult.accounts.models import LoginAttempt, LoginSession, PasswordReset
 from consult.audit import services as audit
 from consult.audit.models import AuditEvent
 from consult.clients.models import Client
@@ -30,6 +31,7 @@ from consult.consultations.models import (
 from consult.consultations.states import OPEN_STATES, STATES
 from consult.extensions import db
 from consult.followups.models import FollowUp
+from consult.invites.models import CalendarFeed
 from consult.meetings.models import AgendaGuest, AgendaItem, Attendance, Delivery
 from consult.outbox.models import OutboxMessage
 from consult.protocols.models import ActionItem, Addendum, Protocol, Recommendation
@@ -58,9 +60,9 @@ class RetentionMisconfigured(RuntimeError):
 # The configuration ----------------------------------------------------------------
 
 def check_config(config) -> None:
-    """Both periods are whole days; audit events are kept at least the legal minimum
+    """The periods are whole days; audit events are kept at least the legal minimum
     (the database would refuse the purge of younger ones anyway, all of it)."""
-    for key in ("CASE_RETENTION_DAYS", "AUDIT_RETENTION_DAYS"):
+    for key in ("CASE_RETENTION_DAYS", "AUDIT_RETENTION_DAYS", "HOUSEKEEPING_DAYS"):
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise RetentionMisconfigured(f"{key} must be a whole number of days, at least 1, "
@@ -269,6 +271,25 @@ def database_audit_floor() -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _delete_account_housekeeping(now: datetime, rows: Counter) -> None:
+    """Rows kept only for the login machinery: sessions past their timeouts (dead
+    already), and after HOUSEKEEPING_DAYS failed logins (addresses people typed),
+    spent or expired reset links and revoked calendar feeds."""
+    config = current_app.config
+    kept_until = now - timedelta(days=config["HOUSEKEEPING_DAYS"])
+    for model, condition in (
+        (LoginSession, or_(LoginSession.created_at < now - config["SESSION_ABSOLUTE_TIMEOUT"],
+                           LoginSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"])),
+        (LoginAttempt, LoginAttempt.attempted_at < kept_until),
+        (PasswordReset, PasswordReset.expires_at < kept_until),
+        (CalendarFeed, CalendarFeed.revoked_at < kept_until),
+    ):
+        deleted = db.session.execute(delete(model).where(condition),
+                                     execution_options={"synchronize_session": False})
+        if deleted.rowcount:
+            rows[model.__tablename__] += deleted.rowcount
+
+
 def purge_expired(config) -> PurgeResult:
     """Deletes, flushes, never commits: the caller commits or (a dry run) rolls back."""
     check_config(config)
@@ -288,6 +309,7 @@ def purge_expired(config) -> PurgeResult:
     for start in range(0, len(client_ids), CHUNK):
         _delete_clients(client_ids[start:start + CHUNK], result.rows)
     result.clients = len(client_ids)
+    _delete_account_housekeeping(now, result.rows)
     with _purging(db.session):
         deleted = db.session.execute(
             delete(AuditEvent).where(AuditEvent.at < audit_cutoff),

@@ -401,3 +401,38 @@ def test_a_realistic_region_purged_leaves_no_orphans_and_every_open_case(app, ru
     left = dict(db.session.execute(select(ConsultationRequest.state, func.count())
                                    .group_by(ConsultationRequest.state)).all())
     assert left == {state: n for state, n in states.items() if state in OPEN_STATES}
+
+
+def test_login_housekeeping_rows_go_once_they_serve_nothing(app, runner):
+    from consult.accounts.models import LoginAttempt, LoginSession, PasswordReset
+    from consult.invites.models import CalendarFeed
+
+    user = factories.create_user("referrer")
+    now = utcnow()
+    old, recent = now - timedelta(days=91), now - timedelta(days=1)
+    db.session.add_all([
+        LoginAttempt(email="a@example.fi", remote_addr="10.0.0.1", attempted_at=old),
+        LoginAttempt(email="b@example.fi", remote_addr="10.0.0.1", attempted_at=recent),
+        LoginSession(token_hash="d" * 64, user_id=user.id, created_at=now - timedelta(hours=3),
+                     last_seen_at=now - timedelta(hours=2)),  # idle too long: dead
+        LoginSession(token_hash="a" * 64, user_id=user.id, created_at=now, last_seen_at=now),
+        PasswordReset(user_id=user.id, selector="old", secret_hash="x" * 64, created_at=old,
+                      expires_at=old + timedelta(minutes=30)),
+        PasswordReset(user_id=user.id, selector="new", secret_hash="y" * 64, created_at=now,
+                      expires_at=now + timedelta(minutes=30)),
+        CalendarFeed(user_id=user.id, selector="gone", secret_hash="z" * 64, created_at=old,
+                     revoked_at=old),
+        CalendarFeed(user_id=user.id, selector="lately", secret_hash="w" * 64, created_at=old,
+                     revoked_at=recent),
+        CalendarFeed(user_id=user.id, selector="live", secret_hash="v" * 64, created_at=old),
+    ])
+    db.session.commit()
+
+    result = purge(runner)
+
+    assert result.exit_code == 0, result.output
+    assert set(db.session.scalars(select(LoginAttempt.email))) == {"b@example.fi"}
+    assert set(db.session.scalars(select(LoginSession.token_hash))) == {"a" * 64}
+    assert set(db.session.scalars(select(PasswordReset.selector))) == {"new"}
+    assert set(db.session.scalars(select(CalendarFeed.selector))) == {"lately", "live"}
+    assert "login_attempt" in result.output and "calendar_feed" in result.output
