@@ -225,3 +225,40 @@ def test_managers_and_admins_get_403(client, auth, case, document):
     db.session.commit()
     response = fetch(client, auth, manager, f"/requests/{case.request.id}/{document}")
     assert response.status_code == 403
+
+
+def test_a_printed_record_fetches_nothing_whatever_its_text_points_to(app):
+    """Text that became markup by some mistake could point the renderer at any URL:
+    a local HTTP server counts the requests the PDF renderer makes (none)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from consult.protocols.print_views import _render_pdf
+
+    requests = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    html = (f'<html><head><link rel="stylesheet" href="{base}/style.css">'
+            f'<style>@import url("{base}/import.css"); body {{ background: url("{base}/bg.png") }}'
+            f'</style></head><body><p>Teksti</p><img src="{base}/image.png">'
+            f'<img src="file:///etc/hostname"></body></html>')
+    try:
+        with app.test_request_context():
+            pdf = _render_pdf(html)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert pdf.startswith(b"%PDF")
+    assert requests == []

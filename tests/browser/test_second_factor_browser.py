@@ -165,3 +165,25 @@ def test_the_set_up_page_reflows_at_320_px(demo_world, live_server, new_context)
     page.locator("details summary").click()
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 320, f"the set-up page is {width} px wide at 320 px"
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_an_admin_removes_a_lost_second_factor(app, demo_world, live_server, page, lang):
+    from sqlalchemy import select
+
+    from consult.accounts.models import User
+    from consult.timeutil import utcnow
+
+    user = db.session.scalars(select(User).where(User.email == "kela.advisor@example.fi")).one()
+    user.totp_secret, user.totp_enabled_at = pyotp.random_base32(32), utcnow()
+    db.session.commit()
+    login(page, live_server, "admin@example.fi")
+    page.goto(f"{live_server}/admin/users/{user.id}?lang={lang}")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name=translated(app, lang, "Remove the second factor")).click()
+    expect(page.get_by_role("heading", level=2, name=translated(app, lang, "Second factor"))
+           ).to_be_visible()
+    expect(page.get_by_text(translated(app, lang, "Off."), exact=True)).to_be_visible()
+    assert_no_axe_violations(page)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret is None
