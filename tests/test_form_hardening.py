@@ -39,3 +39,16 @@ def test_an_address_longer_than_any_e_mail_is_refused_at_login_and_not_counted(a
     assert page.status_code in (200, 422)
     assert 'aria-invalid="true"' in page.text
     assert db.session.scalar(select(func.count(LoginAttempt.id))) == 0
+
+
+def test_the_base_forms_additions_do_not_pile_up_from_one_form_to_the_next(app):
+    """Every request builds its forms anew from the class's unbound fields: the NUL
+    filter and the year check are added to each form's fields, never to the class."""
+    from consult.forms import SensibleYear
+    from consult.forms.protocols import ActionItemForm
+
+    with app.test_request_context():
+        forms = [ActionItemForm(formdata=None, meta={"csrf": False}) for _ in range(3)]
+    for form in forms:
+        assert form.what.filters.count(_strip) == 1
+        assert sum(isinstance(v, SensibleYear) for v in form.due_on.validators) == 1

@@ -16,11 +16,13 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            kwargs = unbound_field.kwargs
+            # The unbound field belongs to the class: its own kwargs stay as they are,
+            # the additions go to this instance's field only.
+            kwargs, options = unbound_field.kwargs, dict(options)
             if unbound_field.field_class.__name__ in ("StringField", "EmailField", "TextAreaField"):
-                kwargs["filters"] = [_strip, *kwargs.get("filters", [])]
+                options["filters"] = [_strip, *kwargs.get("filters", [])]
             if issubclass(unbound_field.field_class, DateField) and len(unbound_field.args) < 2:
-                kwargs["validators"] = [*kwargs.get("validators", []), SensibleYear()]
+                options["validators"] = [*kwargs.get("validators", []), SensibleYear()]
             return unbound_field.bind(form=form, **options)
 
 
