@@ -7,6 +7,7 @@ from wtforms import DateField
 from wtforms.validators import ValidationError
 
 from consult.accounts.passwords import password_problem
+from consult.query import FIRST_YEAR, LAST_YEAR, sensible
 
 
 class BaseForm(FlaskForm):
@@ -27,14 +28,12 @@ class BaseForm(FlaskForm):
 
 
 class SensibleYear:
-    """A date between the years FIRST_YEAR and LAST_YEAR."""
-
-    FIRST_YEAR, LAST_YEAR = 1900, 2199
+    """A date within the years the app counts with (consult/query.py)."""
 
     def __call__(self, form, field):
-        if field.data is not None and not self.FIRST_YEAR <= field.data.year <= self.LAST_YEAR:
+        if field.data is not None and not sensible(field.data):
             raise ValidationError(_("Give a date between the years %(first)s and %(last)s.",
-                                    first=self.FIRST_YEAR, last=self.LAST_YEAR))
+                                    first=FIRST_YEAR, last=LAST_YEAR))
 
 
 def _strip(value):
