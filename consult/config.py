@@ -45,6 +45,7 @@ class Defaults:
     LOGIN_THROTTLE_MAX_FAILURES = 5
     PASSWORD_RESET_VALID = timedelta(minutes=30)
     PASSWORD_RESET_MAX_PER_HOUR = 3
+    PASSWORD_RESET_MAX_PER_ADDRESS = 10  # links asked from one address within an hour
     PASSWORD_MIN_LENGTH = 12
     # werkzeug's scrypt (N=2**15, r=8, p=1). The tests lower the cost, never production.
     PASSWORD_HASH_METHOD = "scrypt"

@@ -156,6 +156,20 @@ def test_fourth_request_within_an_hour_sends_nothing(client):
         assert len(messages()) == 4
 
 
+def test_one_address_asking_for_many_accounts_is_limited_too(app, client):
+    users = [active_user() for _ in range(12)]
+    app.config["PASSWORD_RESET_MAX_PER_ADDRESS"] = 10
+    answers = [ask_for_link(client, user.email) for user in users]
+    assert len(messages()) == 10
+    assert {a.status_code for a in answers} == {303}  # the same answer for every one
+    assert SENT in client.get(answers[-1].location).text
+    other = app.test_client()
+    other.environ_base = {"REMOTE_ADDR": "192.0.2.7"}
+    ask_for_link(other, users[-1].email)
+    assert len(messages()) == 11
+    assert messages()[-1].recipient == users[-1].email
+
+
 # --- using the link ------------------------------------------------------------------
 
 def test_link_opens_a_form_for_the_new_password(client):

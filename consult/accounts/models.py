@@ -107,6 +107,8 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Where it was asked for: links per address are limited too.
+    remote_addr: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class RecoveryCode(db.Model):

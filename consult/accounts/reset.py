@@ -31,6 +31,12 @@ def _sent_within_the_hour(user: User) -> int:
         PasswordReset.user_id == user.id, PasswordReset.created_at >= since))
 
 
+def _sent_from_the_address_within_the_hour(remote_addr: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(select(func.count(PasswordReset.id)).where(
+        PasswordReset.remote_addr == remote_addr, PasswordReset.created_at >= since))
+
+
 def _retire_open_links(user: User, now) -> None:
     db.session.execute(
         update(PasswordReset)
@@ -38,17 +44,22 @@ def _retire_open_links(user: User, now) -> None:
         .values(used_at=now))
 
 
-def request_reset(email: str) -> PasswordReset | None:
+def request_reset(email: str, remote_addr: str = "") -> PasswordReset | None:
     """Send a reset link to the active account with this address, unless it already
-    got `PASSWORD_RESET_MAX_PER_HOUR` links within the hour. A new link makes the
-    earlier ones worthless. Returns the new row, or None when nothing was sent; the
-    caller answers the same either way."""
+    got `PASSWORD_RESET_MAX_PER_HOUR` links within the hour, or the asking address
+    made `PASSWORD_RESET_MAX_PER_ADDRESS` within the hour (for whatever accounts). A
+    new link makes the earlier ones worthless. Returns the new row, or None when
+    nothing was sent; the caller answers the same either way."""
     user = db.session.scalar(
         select(User).where(User.email == services.normalise_email(email)))
     if user is None or not user.is_active:
         return None
     config = current_app.config
+    remote_addr = (remote_addr or "")[:64]
     if _sent_within_the_hour(user) >= config["PASSWORD_RESET_MAX_PER_HOUR"]:
+        return None
+    if remote_addr and _sent_from_the_address_within_the_hour(remote_addr) \
+            >= config["PASSWORD_RESET_MAX_PER_ADDRESS"]:
         return None
     now = utcnow()
     _retire_open_links(user, now)
@@ -56,7 +67,7 @@ def request_reset(email: str) -> PasswordReset | None:
     valid = config["PASSWORD_RESET_VALID"]
     reset = PasswordReset(user_id=user.id, selector=token.selector,
                           secret_hash=token.secret_hash, created_at=now,
-                          expires_at=now + valid)
+                          expires_at=now + valid, remote_addr=remote_addr)
     db.session.add(reset)
     outbox.enqueue_rendered(
         "password_reset", kind="reset", recipient=user.email, language=user.language,

@@ -6,7 +6,7 @@ keep the page out of caches (`Cache-Control: no-store`) and its URL out of other
 sites' Referer (`Referrer-Policy: same-origin`)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +34,7 @@ def forgot():
     """Logged-in users may use it too: it only ever writes to the address's owner."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset.request_reset(form.email.data)
+        reset.request_reset(form.email.data, request.remote_addr)
         db.session.commit()
         # The same answer whether or not the address has an account.
         flash(_("If the address belongs to an active account, we have sent a link for "
