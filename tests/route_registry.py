@@ -92,6 +92,19 @@ def any_logged_in_user() -> World:
     return World(owner=factories.create_user("referrer"))
 
 
+@route("accounts.end_sessions")
+def sessions_end() -> World:
+    from consult.accounts.models import LoginSession
+    from consult.extensions import db
+
+    owner = factories.create_user("member")
+    elsewhere = LoginSession(token_hash="e" * 64, user_id=owner.id, remote_addr="192.0.2.1")
+    db.session.add(elsewhere)
+    db.session.flush()
+    return World(owner=owner, form={"sessions-chosen": [elsewhere.id],
+                                    "sessions-password": factories.PASSWORD})
+
+
 @route("accounts.change_language")
 def language_change() -> World:
     return World(owner=factories.create_user("member"), form={"language": "sv"})

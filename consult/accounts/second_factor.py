@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from consult.accounts import notices
 from consult.accounts.models import LoginAttempt, RecoveryCode, User
 from consult.accounts.passwords import hash_password, verify_password
-from consult.accounts.services import _recent_failures, normalise_email
+from consult.accounts.services import _recent_failures, count_failure, normalise_email, throttled
 from consult.audit import services as audit
 from consult.extensions import db
 from consult.timeutil import utcnow
@@ -64,14 +64,8 @@ class Throttled(SecondFactorError):
 def _check_throttle(user: User, remote_addr: str) -> None:
     """Code checks outside the login count in the same throttle as logins: a wrong
     code here is a failed attempt, and too many refuse even the right one."""
-    email, remote_addr = normalise_email(user.email), (remote_addr or "")[:64]
-    if _recent_failures(email, remote_addr) >= current_app.config["LOGIN_THROTTLE_MAX_FAILURES"]:
+    if throttled(user, remote_addr):
         raise Throttled("Too many failed attempts.")
-
-
-def _count_failure(user: User, remote_addr: str) -> None:
-    db.session.add(LoginAttempt(email=normalise_email(user.email),
-                                remote_addr=(remote_addr or "")[:64]))
 
 
 # Who must, and what the app shows ---------------------------------------------------
@@ -247,7 +241,7 @@ def regenerate_recovery_codes(user: User, code: str, remote_addr: str = "") -> l
     _check_throttle(user, remote_addr)
     checked = _check_code(user, code)
     if checked is None:
-        _count_failure(user, remote_addr)
+        count_failure(user, remote_addr)
         _record_wrong_code(user, "wrong code: new recovery codes")
         return None
     audit.record("update", object_type="user", object_id=user.id,
@@ -268,7 +262,7 @@ def turn_off(user: User, password: str, code: str, remote_addr: str = "") -> boo
     password_ok = verify_password(user.password_hash, password)
     checked = _check_code(user, code) if password_ok else None
     if checked is None:
-        _count_failure(user, remote_addr)
+        count_failure(user, remote_addr)
         _record_wrong_code(user, "wrong password or code: turning off")
         return False
     user.totp_secret = None

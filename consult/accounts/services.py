@@ -45,6 +45,18 @@ def _recent_failures(email: str, remote_addr: str) -> int:
     return max(counts)
 
 
+def throttled(user: User, remote_addr: str) -> bool:
+    """Whether the user's account or the address failed too often lately: checks of
+    a password or code after the login count in the same throttle as logins."""
+    return _recent_failures(normalise_email(user.email), (remote_addr or "")[:64]) \
+        >= current_app.config["LOGIN_THROTTLE_MAX_FAILURES"]
+
+
+def count_failure(user: User, remote_addr: str) -> None:
+    db.session.add(LoginAttempt(email=normalise_email(user.email),
+                                remote_addr=(remote_addr or "")[:64]))
+
+
 def authenticate(email: str, password: str, remote_addr: str) -> LoginResult:
     """Check credentials unless the account or address has failed too often.
 

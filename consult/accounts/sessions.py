@@ -63,6 +63,31 @@ def end_all_for(user: User) -> None:
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
+def live_sessions_of(user: User) -> list[LoginSession]:
+    """The user's sessions that are still alive (within both timeouts), newest first."""
+    now, config = utcnow(), current_app.config
+    return list(db.session.scalars(
+        select(LoginSession).where(
+            LoginSession.user_id == user.id,
+            LoginSession.last_seen_at > now - config["SESSION_IDLE_TIMEOUT"],
+            LoginSession.created_at > now - config["SESSION_ABSOLUTE_TIMEOUT"])
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())))
+
+
+def end_others(user: User, ids) -> int:
+    """Ends the chosen sessions of this user other than the current one (ids of other
+    users' sessions or of this one are ignored); each is a "logout" audit event."""
+    current = current_row()
+    chosen = [row for row in live_sessions_of(user)
+              if row.id in set(ids) and (current is None or row.id != current.id)]
+    for row in chosen:
+        audit.record("update", object_type="user", object_id=user.id, purpose="logout",
+                     detail="ended from another session")
+        db.session.delete(row)
+    db.session.flush()
+    return len(chosen)
+
+
 def current_row() -> LoginSession | None:
     """The live session row of this request, loaded once."""
     if "login_session" in g:

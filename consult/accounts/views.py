@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from consult.access import login_only
@@ -12,8 +13,9 @@ from consult.accounts import notices, second_factor, services, sessions
 from consult.accounts.passwords import verify_password
 from consult.audit import services as audit
 from consult.extensions import db
-from consult.forms.accounts import LanguageForm, LoginForm, PasswordChangeForm
-from consult.i18n import LANG_COOKIE
+from consult.forms import choices
+from consult.forms.accounts import EndSessionsForm, LanguageForm, LoginForm, PasswordChangeForm
+from consult.i18n import LANG_COOKIE, fmt_datetime
 
 bp = Blueprint("accounts", __name__)
 
@@ -96,6 +98,50 @@ def profile():
         language_form=LanguageForm(language=current_user.language),
         password_form=PasswordChangeForm(user=current_user),
     )
+
+
+def _session_label(row) -> str:
+    return _("Started %(started)s, last active %(seen)s, from %(address)s",
+             started=fmt_datetime(row.created_at), seen=fmt_datetime(row.last_seen_at),
+             address=row.remote_addr or "?")
+
+
+@bp.app_template_global()
+def sessions_section(form=None) -> dict:
+    """The profile's sessions: this browser's, and the others with a form to end them."""
+    current = sessions.current_row()
+    others = [row for row in sessions.live_sessions_of(current_user)
+              if current is None or row.id != current.id]
+    form = form or EndSessionsForm(formdata=None, prefix="sessions")
+    form.chosen.choices = choices((row.id, _session_label(row)) for row in others)
+    return {"current": current, "others": others, "form": form}
+
+
+@bp.route("/profile/sessions/end", methods=["POST"])
+@login_only
+def end_sessions():
+    """End the user's other sessions (another device, a browser left open), behind the
+    password, which counts in the login throttle when wrong."""
+    user = current_user._get_current_object()
+    form = EndSessionsForm(prefix="sessions")
+    form.chosen.choices = choices((row.id, "") for row in sessions.live_sessions_of(user))
+    if form.validate_on_submit():
+        if services.throttled(user, request.remote_addr):
+            form.password.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
+        elif not verify_password(user.password_hash, form.password.data):
+            services.count_failure(user, request.remote_addr)
+            db.session.commit()
+            form.password.errors.append(_("The password is wrong."))
+        else:
+            ended = sessions.end_others(user, form.chosen.data)
+            db.session.commit()
+            flash(ngettext("%(num)s session ended.", "%(num)s sessions ended.", ended),
+                  "success")
+            return redirect(url_for("accounts.profile", _anchor="sessions"), 303)
+    return render_template("accounts/profile.html",
+                           language_form=LanguageForm(formdata=None, language=current_user.language),
+                           password_form=PasswordChangeForm(formdata=None, user=current_user),
+                           sessions_form=form), 422
 
 
 @bp.route("/profile/language", methods=["POST"])

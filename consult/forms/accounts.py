@@ -5,7 +5,8 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from consult.forms import BaseForm, StrongPassword, choices
-from consult.forms.admin import LANGUAGES
+from consult.forms.admin import LANGUAGES, CheckboxesField
+from consult.query import row_id
 
 
 class LoginForm(BaseForm):
@@ -38,3 +39,13 @@ class PasswordChangeForm(BaseForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+
+class EndSessionsForm(BaseForm):
+    """On the profile page, with the prefix "sessions": the user's other sessions to end,
+    behind the password."""
+
+    chosen = CheckboxesField(_l("Sessions to end"), coerce=row_id, validate_choice=False,
+                             validators=[DataRequired(message=_l("Choose at least one session."))])
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
