@@ -191,6 +191,13 @@ def test_a_code_that_let_someone_in_is_refused_the_second_time(app, client):
     response = send_code(replayer, code)
     assert response.status_code == 422
     assert sessions_of(user) == 1
+    # The holder is told, once an hour however often it is tried.
+    send_code(replayer, code)
+    from consult.outbox.models import OutboxMessage
+
+    told = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == user.email, OutboxMessage.kind == "security")).all()
+    assert len(told) == 1 and "had already been used" in told[0].body
 
 
 def test_after_a_code_an_earlier_one_still_in_the_window_is_refused(app, client):

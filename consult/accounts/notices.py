@@ -19,6 +19,10 @@ def changes():
         "second_factor_off": _l("The second factor was turned off for your account."),
         "recovery_codes_new": _l("New recovery codes were made for your account; the old "
                                  "ones no longer work."),
+        "totp_reused": _l("Someone tried to log in to your account, or change its second "
+                          "factor, with a code from your authenticator app that had already "
+                          "been used. It was refused. The code may have been seen by someone "
+                          "else."),
     }
 
 

@@ -32,6 +32,7 @@ from consult.accounts.models import LoginAttempt, RecoveryCode, User
 from consult.accounts.passwords import hash_password, verify_password
 from consult.accounts.services import _recent_failures, count_failure, normalise_email, throttled
 from consult.audit import services as audit
+from consult.audit.models import AuditEvent
 from consult.extensions import db
 from consult.timeutil import utcnow
 
@@ -158,13 +159,31 @@ def _claim_step(user: User, step: int) -> bool:
     return claimed == 1
 
 
+REUSED_DETAIL = "a code already used"
+
+
 def _accept_totp(user: User, secret: str, code: str) -> str | None:
     """The audit detail to record with the act when the code is right and not yet
-    used; None otherwise."""
+    used; None otherwise. A right code used again tells the user (once an hour):
+    someone may have seen it over their shoulder."""
     step = _matching_step(secret, code)
-    if step is None or not _claim_step(user, step):
+    if step is None:
+        return None
+    if not _claim_step(user, step):
+        _tell_of_reuse(user)
         return None
     return STEP_DETAIL.format(step)
+
+
+def _tell_of_reuse(user: User) -> None:
+    since = utcnow() - timedelta(hours=1)
+    told = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == user.id,
+        AuditEvent.detail == REUSED_DETAIL, AuditEvent.at >= since))
+    audit.record("update", object_type="user", object_id=user.id, purpose="second_factor_login",
+                 outcome="denied", detail=REUSED_DETAIL)
+    if not told:
+        notices.tell(user, "totp_reused")
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
