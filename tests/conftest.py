@@ -1,17 +1,23 @@
-"""Test fixtures: a fresh schema per run (SQLite, or PostgreSQL when TEST_DATABASE_URL
-names a server), emptied after every test; app, client, runner and auth helpers."""
+"""Test fixtures: a fresh schema and one app per worker (SQLite, or PostgreSQL when
+TEST_DATABASE_URL names a server), the database emptied after every test; app, client,
+runner and auth helpers, the demo world, and which tests run in which pass."""
 from __future__ import annotations
 
 import contextvars
 import os
 import re
+import shutil
+import tempfile
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import Table, create_engine, event, exists, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 
 from consult import create_app
@@ -22,6 +28,43 @@ from tests import factories
 SECRET = "test-secret-" + "x" * 40
 
 
+# TEST_CLOCK=2027-03-27T23:58 runs the whole suite with the clock moved there (Helsinki
+# time when no offset is given), ticking on: every worker starts at that moment.
+CLOCK_VARIABLE = "TEST_CLOCK"
+
+
+def moved_clock() -> datetime | None:
+    value = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+def pytest_configure(config):
+    moment = moved_clock()
+    if moment is not None:
+        import time_machine
+
+        config._moved_clock = time_machine.travel(moment, tick=True)
+        config._moved_clock.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_moved_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    moment = moved_clock()
+    engine = engine_under_test()
+    lines = [f"consult: {engine} pass; browser tests run in the {BROWSER_PASS} pass"]
+    if moment is not None:
+        lines.append(f"consult: the clock starts at {moment.isoformat()} ({CLOCK_VARIABLE})")
+    return lines
+
+
 def postgres_admin_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
@@ -30,13 +73,29 @@ def engine_under_test() -> str:
     return "postgresql" if postgres_admin_url() else "sqlite"
 
 
+# The browser tests run in one pass, SQLite's: what they show is what a person sees and
+# does, which the engine does not change, and every query behind their pages runs on
+# both engines in the other tests. Browser tests with several people's browsers open at
+# once run in both passes: they are about people acting together.
+BROWSER_PASS = "sqlite"
+
+
+def runs_in_this_pass(item) -> bool:
+    marker = item.get_closest_marker("engine")
+    if marker:
+        return marker.args[0] == engine_under_test()
+    if item.get_closest_marker("browser") and not item.get_closest_marker("several_browsers"):
+        return engine_under_test() == BROWSER_PASS
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked engine("sqlite") or engine("postgresql") run in that engine's pass
-    only; in the other pass they are deselected (CI runs both passes)."""
+    only, and the browser tests in BROWSER_PASS's; in the other pass they are
+    deselected (CI runs both passes)."""
     keep, drop = [], []
     for item in items:
-        marker = item.get_closest_marker("engine")
-        (drop if marker and marker.args[0] != engine_under_test() else keep).append(item)
+        (keep if runs_in_this_pass(item) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -50,6 +109,9 @@ def fresh_postgres_database(server_url: str):
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash of the server: commits do not wait
+        # for the disk (what they see and lock is unchanged).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -97,6 +159,15 @@ def upgrade_schema(database_url: str) -> None:
         db.engine.dispose()
 
 
+def _scratch_directory(tmp_path_factory):
+    """SQLite's file: in memory-backed /dev/shm where there is one (a commit's fsync
+    costs nothing there), else in pytest's temporary directory."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="consult-test-", dir=shm))
+    return tmp_path_factory.mktemp("db")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     server = postgres_admin_url()
@@ -105,27 +176,90 @@ def database_url(tmp_path_factory):
             upgrade_schema(url)
             yield url
     else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "consult-test.sqlite")
+        directory = _scratch_directory(tmp_path_factory)
+        url = "sqlite:///" + str(directory / "consult-test.sqlite")
         upgrade_schema(url)
         yield url
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _tables_with_rows() -> list[Table]:
+    """The tables that hold a row, found in one statement."""
+    tables = db.metadata.sorted_tables
+    found = db.session.scalars(union_all(*(
+        select(literal(table.name)).where(exists().select_from(table)) for table in tables
+    ))).all()
+    return [table for table in tables if table.name in set(found)]
 
 
 def empty_all_tables() -> None:
+    """Deletes every row, children first; only the tables that hold any are touched."""
+    tables = _tables_with_rows()
+    if not tables:
+        db.session.rollback()
+        return
     # Audit events are append-only (migration 0013): unlocked for this alone.
-    with audit_trail_unlocked():
-        for table in reversed(db.metadata.sorted_tables):
+    unlocked = audit_trail_unlocked() if any(t.name == "audit_event" for t in tables) \
+        else nullcontext()
+    with unlocked:
+        for table in reversed(tables):
             db.session.execute(table.delete())
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def worker_app(database_url):
+    """One app per test worker: building an app and compiling its templates again for
+    every test cost more than most tests themselves. The `app` fixture gives each test
+    a fresh application context and database, and puts back any configuration the test
+    changed."""
+    return make_app(database_url)
+
+
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
+def app(worker_app):
+    config = dict(worker_app.config)
+    with worker_app.app_context():
+        try:
+            yield worker_app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+            db.session.remove()
+    worker_app.config.clear()
+    worker_app.config.update(config)
+
+
+# The demo world of `seed-demo`, per Helsinki day (the seed places its meetings, slots
+# and consents around today): its rows, table by table, and the logins it printed.
+_DEMO_ROWS: dict[date, tuple[list[tuple[Table, list[dict]]], list]] = {}
+
+
+@pytest.fixture
+def demo_world(app):
+    """The demo world of `seed-demo`, committed so that a live server or another
+    connection sees it. A worker seeds it once a day and copies its rows back into the
+    emptied database for every later test: the same rows, ids included, in a fraction
+    of a seed's time."""
+    from consult.demo import seed
+    from consult.timeutil import today
+
+    day = today()
+    if day not in _DEMO_ROWS:
+        people = seed()
+        db.session.commit()
+        _DEMO_ROWS.clear()
+        rows = [(table, [dict(row) for row in db.session.execute(table.select()).mappings()])
+                for table in db.metadata.sorted_tables]
+        _DEMO_ROWS[day] = (rows, people)
+        return people
+    tables, people = _DEMO_ROWS[day]
+    assert not _tables_with_rows(), "the demo world is copied into an empty database"
+    for table, rows in tables:
+        if rows:
+            db.session.execute(table.insert(), rows)
+    db.session.commit()
+    return people
 
 
 @pytest.fixture

@@ -531,7 +531,7 @@ def assert_planted(client_row) -> None:
     from consult.consultations.models import ConsultationRequest
 
     request = db.session.scalars(select(ConsultationRequest).where(
-        ConsultationRequest.client_id == client_row.id)).first()
+        ConsultationRequest.client_id == client_row.id).order_by(ConsultationRequest.id)).first()
     assert client_row.first_names == FIRST_NAMES and client_row.last_name == LAST_NAME
     assert request.preform.versions[-1].content["wishes_goals.wishes_goals"] == PREFORM_WISHES
     with pytest.raises(AssertionError):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from consult.demo import seed
 from consult.extensions import db
 from tests import factories
 from tests.test_routes import GETS, build, path
@@ -13,9 +12,8 @@ BUDGET = 12
 
 @pytest.mark.parametrize("endpoint", [e for e, _ in GETS])
 def test_every_page_stays_within_the_statement_budget_with_more_data(
-        app, client, auth, count_queries, endpoint):
-    world = build(endpoint)
-    seed()
+        app, demo_world, client, auth, count_queries, endpoint):
+    world = build(endpoint)  # beside the demo world
     for _ in range(12):  # more rows must not mean more statements
         team = factories.create_team(members=[factories.create_user("member")],
                                      coordinators=[factories.create_user("coordinator")])

@@ -9,7 +9,7 @@ import pytest
 from consult import create_app
 from consult.extensions import db
 from tests import factories
-from tests.conftest import SECRET, csrf_from, empty_all_tables, make_app
+from tests.conftest import SECRET, Auth, csrf_from, empty_all_tables, make_app
 from tests.test_routes import GETS, build, path
 
 
@@ -141,18 +141,25 @@ def test_unknown_environment_is_refused(monkeypatch):
         create_app({"SECRET_KEY": SECRET, "DATABASE_URL": "sqlite://"})
 
 
-def test_unexpected_error_shows_a_generic_page_with_an_incident_id(app, client, auth, caplog):
+def test_unexpected_error_shows_a_generic_page_with_an_incident_id(database_url, caplog):
     secret = "Salainen Nimi " + "010101-123N"
-    user = factories.create_user("referrer")
-    db.session.commit()
+    app = make_app(database_url)  # an app of its own: the route is added before any request
 
     @app.route("/boom-test")
     def boom():
         raise ValueError(secret)
 
-    auth.login(user)
-    with caplog.at_level(logging.ERROR):
-        response = client.get("/boom-test?lang=en")
+    with app.app_context():
+        user = factories.create_user("referrer")
+        db.session.commit()
+        try:
+            client = app.test_client()
+            Auth(client).login(user)
+            with caplog.at_level(logging.ERROR):
+                response = client.get("/boom-test?lang=en")
+        finally:
+            db.session.remove()
+            empty_all_tables()
     assert response.status_code == 500
     assert "Something went wrong" in response.text
     assert "010101-123N" not in response.text and "Traceback" not in response.text

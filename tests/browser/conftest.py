@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from consult.demo import DEMO_PASSWORD, seed
+from consult.demo import DEMO_PASSWORD
 from consult.extensions import db
 
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -59,25 +59,29 @@ def live_server(app):
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def demo_world(app):
-    """The demo world of `seed-demo`, committed so that the live server sees it."""
-    people = seed()
-    db.session.commit()
-    return people
-
-
-def demo_request_id(last_name: str) -> int:
-    """The id of the demo client's request, as the server committed it."""
+def demo_request_id(last_name: str, state: str | None = None, mode: str | None = None,
+                    team: bool | None = None) -> int:
+    """The id of the demo client's first request (by id) with the given state, mode and
+    kind of target, as the server committed it."""
     from sqlalchemy import select
 
     from consult.clients.models import Client
-    from consult.consultations.models import ConsultationRequest
+    from consult.consultations.models import ConsultationRequest as R
 
     db.session.rollback()
     db.session.expire_all()
-    return db.session.scalar(select(ConsultationRequest.id).join(ConsultationRequest.client)
-                             .where(Client.last_name == last_name))
+    query = select(R.id).join(R.client).where(Client.last_name == last_name).order_by(R.id)
+    if state is not None:
+        query = query.where(R.state == state)
+    if mode is not None:
+        query = query.where(R.mode == mode)
+    if team is not None:
+        target = R.target_team_id if team else R.target_physician_id
+        query = query.where(target.is_not(None))
+    found = db.session.scalars(query.limit(1)).first()
+    db.session.commit()  # the test holds no transaction while the server works
+    assert found is not None, (last_name, state, mode, team)
+    return found
 
 
 def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:

@@ -144,13 +144,7 @@ def test_flow_1_by_keyboard_register_consent_preform_and_request(app, demo_world
 # --- flow 2 -----------------------------------------------------------------------------
 
 def test_flow_2_by_keyboard_coordinator_talks_and_accepts(app, demo_world, live_server, page):
-    from consult.consultations.models import ConsultationRequest
-
-    db.session.rollback()
-    waiting = db.session.scalar(select(ConsultationRequest.id).where(
-        ConsultationRequest.state == "submitted",
-        ConsultationRequest.target_team_id.is_not(None)))
-    db.session.commit()
+    waiting = demo_request_id("Virtanen", state="submitted", team=True)
     keyboard_login(page, live_server, "coordinator@example.fi")
 
     press_on(page, page.get_by_role("region", name="New consultation requests")
@@ -170,12 +164,7 @@ def test_flow_2_by_keyboard_coordinator_talks_and_accepts(app, demo_world, live_
 # --- flow 3 -----------------------------------------------------------------------------
 
 def test_flow_3_by_keyboard_meeting_agenda_guest_and_sending(app, demo_world, live_server, page):
-    from consult.consultations.models import ConsultationRequest
-
-    db.session.rollback()
-    accepted = db.session.scalar(select(ConsultationRequest.id).where(
-        ConsultationRequest.state == "accepted", ConsultationRequest.mode == "team_meeting"))
-    db.session.commit()
+    accepted = demo_request_id("Laine", state="accepted", mode="team_meeting")
     keyboard_login(page, live_server, "coordinator@example.fi")
 
     press_on(page, nav(page, "Meetings"))
@@ -202,15 +191,8 @@ def test_flow_3_by_keyboard_meeting_agenda_guest_and_sending(app, demo_world, li
 
 def test_flow_4_by_keyboard_physician_books_a_time_and_signs_a_statement(app, demo_world,
                                                                          live_server, page):
-    from consult.consultations.models import ConsultationRequest
-
-    db.session.rollback()
-    waiting = db.session.scalar(select(ConsultationRequest.id).where(
-        ConsultationRequest.state == "submitted", ConsultationRequest.mode == "video"))
-    statement = db.session.scalar(select(ConsultationRequest.id).where(
-        ConsultationRequest.state == "accepted",
-        ConsultationRequest.mode == "written_statement"))
-    db.session.commit()
+    waiting = demo_request_id("Laine", state="submitted", mode="video")
+    statement = demo_request_id("Hämäläinen", state="accepted", mode="written_statement")
     keyboard_login(page, live_server, "physician@example.fi")
 
     press_on(page, nav(page, "Physician inbox"))
@@ -251,7 +233,7 @@ def test_flow_5_by_keyboard_action_item_path_and_finalising(app, demo_world, liv
     db.session.rollback()
     today_meeting = db.session.scalar(select(Meeting).where(
         Meeting.state == "agenda_sent", Meeting.series_id.is_(None),
-        Meeting.starts_at > utcnow().replace(hour=0)))
+        Meeting.starts_at > utcnow().replace(hour=0)).order_by(Meeting.starts_at))
     db.session.commit()
 
     keyboard_login(page, live_server, "coordinator@example.fi")
@@ -285,6 +267,7 @@ def test_flow_5_by_keyboard_action_item_path_and_finalising(app, demo_world, liv
 
 # --- flow 6 -----------------------------------------------------------------------------
 
+@pytest.mark.several_browsers
 def test_flow_6_by_keyboard_referrer_completes_an_action_and_records_follow_up(
         app, demo_world, live_server, page, browser):
     keyboard_login(page, live_server, "referrer@example.fi")

@@ -80,11 +80,7 @@ def test_flow_2_the_coordinator_talks_and_accepts_without_javascript(app, demo_w
                                                                      live_server, no_js_page):
     from consult.consultations.models import ConsultationRequest
 
-    db.session.rollback()
-    waiting = db.session.scalar(select(ConsultationRequest.id).where(
-        ConsultationRequest.state == "submitted",
-        ConsultationRequest.target_team_id.is_not(None)))
-    db.session.commit()
+    waiting = demo_request_id("Virtanen", state="submitted", team=True)
     page = no_js_page
     login(page, live_server, "coordinator@example.fi")
     page.goto(f"{live_server}/requests/{waiting}?lang=en")
@@ -99,6 +95,7 @@ def test_flow_2_the_coordinator_talks_and_accepts_without_javascript(app, demo_w
     db.session.commit()
 
 
+@pytest.mark.several_browsers
 def test_flow_6_the_referrer_reads_the_protocol_and_acts_on_it_without_javascript(
         app, demo_world, live_server, no_js_page, new_context):
     page = no_js_page

@@ -184,6 +184,7 @@ def test_language_switch_on_the_login_page_sticks_after_login(app, demo_world, l
     assert user_language("referrer.social@example.fi") == "fi"
 
 
+@pytest.mark.several_browsers
 def test_language_stored_on_the_user_follows_them_to_a_new_browser(
         app, demo_world, live_server, page, new_context):
     login(page, live_server, "physician@example.fi")

@@ -24,6 +24,7 @@ def section(page, heading: str):
     return page.get_by_role("region", name=heading)
 
 
+@pytest.mark.several_browsers
 def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_world,
                                                                           live_server, page):
     login(page, live_server, "referrer@example.fi")
@@ -48,6 +49,7 @@ def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_w
     expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up")
 
 
+@pytest.mark.several_browsers
 def test_flow_7_the_coordinator_and_the_physician_find_what_to_finalise_and_sign(
         demo_world, live_server, page):
     from consult.meetings.models import Meeting
@@ -56,7 +58,7 @@ def test_flow_7_the_coordinator_and_the_physician_find_what_to_finalise_and_sign
     db.session.rollback()
     today_meeting = db.session.scalar(select(Meeting.id).where(
         Meeting.state == "agenda_sent", Meeting.series_id.is_(None),
-        Meeting.starts_at > utcnow().replace(hour=0)))
+        Meeting.starts_at > utcnow().replace(hour=0)).order_by(Meeting.starts_at))
     login(page, live_server, "coordinator@example.fi")
     page.goto(f"{live_server}/meetings/{today_meeting}/run?lang=en")
     with page.expect_navigation():

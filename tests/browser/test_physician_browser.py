@@ -27,7 +27,8 @@ def test_flow_4_physician_publishes_availability_and_books_a_time(app, demo_worl
 
     t = lambda msgid, **values: translated(app, lang, msgid, **values)  # noqa: E731
     waiting = db.session.scalars(select(ConsultationRequest).where(
-        ConsultationRequest.state == "submitted", ConsultationRequest.mode == "video")).first()
+        ConsultationRequest.state == "submitted", ConsultationRequest.mode == "video")
+        .order_by(ConsultationRequest.id)).first()
     db.session.commit()  # the test holds no transaction while the server works
 
     login(page, live_server, "physician@example.fi")
@@ -75,7 +76,8 @@ def test_the_referrer_picks_a_proposed_time_by_keyboard(app, demo_world, live_se
     from consult.scheduling.models import SlotProposal
 
     proposed = db.session.scalars(select(ConsultationRequest).join(
-        SlotProposal, SlotProposal.request_id == ConsultationRequest.id)).first()
+        SlotProposal, SlotProposal.request_id == ConsultationRequest.id)
+        .order_by(ConsultationRequest.id)).first()
     db.session.commit()
     login(page, live_server, "referrer.social@example.fi")
     page.goto(f"{live_server}/requests/{proposed.id}?lang=en")

@@ -88,9 +88,11 @@ def demo_request(state, mode="team_meeting"):
     from consult.extensions import db
 
     return db.session.scalars(select(ConsultationRequest).where(
-        ConsultationRequest.state == state, ConsultationRequest.mode == mode)).first()
+        ConsultationRequest.state == state, ConsultationRequest.mode == mode)
+        .order_by(ConsultationRequest.id)).first()
 
 
+@pytest.mark.several_browsers
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_flow_2_coordinator_triages_and_talks_with_the_referrer(app, demo_world, live_server,
                                                                  browser, lang):

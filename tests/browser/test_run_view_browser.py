@@ -367,6 +367,7 @@ def test_notes_survive_an_ended_session(app, meeting_day, live_server, page):
 
 # --- 4. a conflict between two writers ---------------------------------------------------
 
+@pytest.mark.several_browsers
 def test_a_conflict_shows_the_other_text_and_keeps_ones_own(app, meeting_day, live_server,
                                                              browser):
     world, t = meeting_day, texts(app, "en")
