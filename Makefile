@@ -11,8 +11,18 @@ PORT ?= 5000
 TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 # Two workers: the machine has two cores. Each worker gets its own fresh database.
 PYTEST_ARGS ?= -n 2
+# SHUFFLE=1 runs the tests in a shuffled order (pytest-randomly prints its seed;
+# SHUFFLE=<seed> repeats that order). CLOCK=2027-03-27T23:58 starts the whole run's clock
+# there (Helsinki time), ticking on.
+SHUFFLE ?=
+CLOCK ?=
+SHUFFLE_ARGS := $(if $(SHUFFLE),-p randomly $(if $(filter-out 1,$(SHUFFLE)),--randomly-seed=$(SHUFFLE)))
+CLOCK_ENV := $(if $(CLOCK),TEST_CLOCK=$(CLOCK))
+# Each pass's JUnit XML and times, read by tests/timing.py.
+REPORTS := .test-reports
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium translations vendor clean
+.PHONY: run test test-sqlite test-postgres pass-sqlite pass-postgresql install install-test \
+  chromium translations vendor clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,17 +56,30 @@ run: install
 	CONSULT_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install everything the tests need and run them all: on SQLite, then on PostgreSQL.
-test: install-test
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+## At the end, green or red: the install's time, each pass's, and the slowest tests.
+test:
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+	@start=$$(date +%s.%N); $(MAKE) --no-print-directory install-test || exit $$?; \
+	  echo "install $$start $$(date +%s.%N)" >> $(REPORTS)/times
+	@status=0; \
+	  $(MAKE) --no-print-directory pass-sqlite || status=$$?; \
+	  $(MAKE) --no-print-directory pass-postgresql || status=$$?; \
+	  $(PY) tests/timing.py $(REPORTS); exit $$status
 
-test-sqlite:
-	@echo "== test pass 1: SQLite"
-	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+## One pass alone (after `make install-test`), with its timing summary.
+test-sqlite test-postgres: test-%:
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+	@status=0; $(MAKE) --no-print-directory pass-$(subst postgres,postgresql,$*) || status=$$?; \
+	  $(PY) tests/timing.py $(REPORTS); exit $$status
 
-test-postgres:
-	@echo "== test pass 2: PostgreSQL"
-	TEST_DATABASE_URL=$(TEST_POSTGRES) $(PY) -m pytest $(PYTEST_ARGS)
+pass-sqlite: DATABASE_ENV := env -u TEST_DATABASE_URL
+pass-postgresql: DATABASE_ENV := env TEST_DATABASE_URL=$(TEST_POSTGRES)
+pass-sqlite pass-postgresql: pass-%:
+	@echo "== test pass: $*"
+	@start=$$(date +%s.%N); status=0; \
+	  $(DATABASE_ENV) $(CLOCK_ENV) $(PY) -m pytest $(PYTEST_ARGS) $(SHUFFLE_ARGS) \
+	    --junitxml=$(REPORTS)/$*.xml || status=$$?; \
+	  echo "$* $$start $$(date +%s.%N) $$status" >> $(REPORTS)/times; exit $$status
 
 ## Re-extract messages and update the fi, sv and en catalogs; compile them.
 translations: $(VENV)/.runtime
