@@ -145,20 +145,37 @@ BOOKKEEPING = {"audit_event", "login_attempt"}
 BOOKKEEPING_COLUMNS = {("login_session", "last_seen_at")}
 
 
+def _watched_tables() -> list[tuple[str, list[str], list[str]]]:
+    """(table, its columns less the bookkeeping ones, its primary key columns)."""
+    return [(table.name,
+             [c.name for c in table.columns if (table.name, c.name) not in BOOKKEEPING_COLUMNS],
+             [c.name for c in table.primary_key.columns])
+            for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING]
+
+
 _STATEMENTS: dict[str, list[tuple[str, str]]] = {}
 
 
 def _fingerprint_statements() -> list[tuple[str, str]]:
+    """SQLite: a statement per table, its rows hashed here. PostgreSQL: one statement
+    for every table, each table's rows counted and hashed by the server (a statement
+    per table, 45 round trips for every example, was half of the fuzzing's time)."""
     dialect = db.engine.dialect
     if dialect.name not in _STATEMENTS:
         quote = dialect.identifier_preparer.quote
-        _STATEMENTS[dialect.name] = [
-            (table.name, "SELECT {} FROM {} ORDER BY {}".format(
-                ", ".join(quote(c.name) for c in table.columns
-                          if (table.name, c.name) not in BOOKKEEPING_COLUMNS),
-                quote(table.name),
-                ", ".join(quote(c.name) for c in table.primary_key.columns)))
-            for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING]
+        tables = _watched_tables()
+        if dialect.name == "postgresql":
+            _STATEMENTS[dialect.name] = [("", " UNION ALL ".join(
+                "SELECT '{name}', count(*), md5(coalesce(string_agg(ROW({cols})::text, "
+                "E'\\n' ORDER BY {key}), '')) FROM {table}".format(
+                    name=name, table=quote(name), cols=", ".join(map(quote, columns)),
+                    key=", ".join(map(quote, key)))
+                for name, columns, key in tables))]
+        else:
+            _STATEMENTS[dialect.name] = [
+                (name, "SELECT {} FROM {} ORDER BY {}".format(
+                    ", ".join(map(quote, columns)), quote(name), ", ".join(map(quote, key))))
+                for name, columns, key in tables]
     return _STATEMENTS[dialect.name]
 
 
@@ -172,7 +189,10 @@ def fingerprint() -> dict[str, tuple[int, str]]:
         for name, statement in _fingerprint_statements():
             cursor.execute(statement)
             rows = cursor.fetchall()
-            state[name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+            if name:
+                state[name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+            else:
+                state.update((table, (count, digest)) for table, count, digest in rows)
         cursor.close()
         connection.rollback()
     finally:
