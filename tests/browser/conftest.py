@@ -101,6 +101,38 @@ def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Non
             page.get_by_role("button", name="Log in", exact=True).click()
 
 
+def sign_in(page, base_url: str, email: str, to: str = "/") -> None:
+    """Logs the browser in without the login form, then opens `to` (by default my work,
+    where the form leads): a session row is inserted and its token set in the signed
+    session cookie, as the login view would. The language cookie and the user's
+    language are English, as after `login`. For tests about something other than
+    logging in; `login` is the real thing."""
+    import hashlib
+    import secrets
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from consult.accounts.models import LoginSession, User
+
+    db.session.rollback()
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    user.language = "en"
+    token = secrets.token_urlsafe(32)
+    # The cookie carries the token, the row its SHA-256 (consult/accounts/sessions.py).
+    db.session.add(LoginSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                user_id=user.id, remote_addr="127.0.0.1"))
+    db.session.commit()
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(
+        {"sid": token, "_permanent": True})
+    page.context.add_cookies([
+        {"name": current_app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": base_url},
+        {"name": "lang", "value": "en", "url": base_url},
+    ])
+    page.goto(base_url + to)
+
+
 def current_code(email: str, offset: int = 0) -> str:
     """The user's authenticator app's code now, or `offset` seconds from now (the
     secret as the server sees it)."""
@@ -114,6 +146,26 @@ def current_code(email: str, offset: int = 0) -> str:
     with db.engine.connect() as connection:
         secret = connection.scalar(select(User.totp_secret).where(User.email == email))
     return pyotp.TOTP(secret).at(time.time() + offset)
+
+
+def tab_to(page, locator, *, backwards: bool = False, limit: int = 300) -> None:
+    """Presses Tab (or Shift+Tab) until the locator's one element has the focus. The
+    element is found once: finding it by its role again after every key cost more than
+    the key."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_count(1)
+    element = locator.element_handle()
+    key = "Shift+Tab" if backwards else "Tab"
+    try:
+        for _ in range(limit):
+            page.keyboard.press(key)
+            if element.evaluate("el => el === document.activeElement"):
+                expect(locator).to_be_focused()
+                return
+    finally:
+        element.dispose()
+    pytest.fail(f"{limit} presses of {key} did not reach {locator}")
 
 
 def translated(app, lang: str, msgid: str, **values) -> str:

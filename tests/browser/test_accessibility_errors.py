@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, demo_request_id, login
+from tests.browser.conftest import axe_violations, demo_request_id, sign_in
 from tests.browser.test_accessibility_everywhere import _ids
 
 pytestmark = pytest.mark.browser
@@ -163,7 +163,7 @@ def test_every_error_is_tied_to_its_field(app, demo_world, live_server, new_cont
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     if LOGINS[role]:
-        login(page, live_server, LOGINS[role])
+        sign_in(page, live_server, LOGINS[role])
     problems = []
     for form in forms_of(role, ids):
         page.goto(f"{live_server}{form.path}{'&' if '?' in form.path else '?'}lang=en")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import axe_violations, inject_axe, login
+from tests.browser.conftest import axe_violations, inject_axe, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -398,7 +398,7 @@ def logged_in_page(new_context, live_server: str, email: str | None):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     if email:
-        login(page, live_server, email)  # the shared helper also answers a second factor
+        sign_in(page, live_server, email)
         assert "/login" not in page.url, f"{email} could not log in ({page.url})"
     return page
 
@@ -437,7 +437,7 @@ def test_key_pages_at_200_percent_zoom_fit_and_are_photographed(app, demo_world,
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     if ROLE_LOGINS[role]:
-        login(page, live_server, ROLE_LOGINS[role])
+        sign_in(page, live_server, ROLE_LOGINS[role])
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     for _, name, path in [z for z in ZOOMED if z[0] == role]:

@@ -6,8 +6,9 @@ links and buttons, Space on checkboxes and radio buttons, arrow keys in a select
 typing into the field that Tab reached. The test finds a control (a locator) only to
 know when Tab has reached it — `tab_to` presses Tab until the control has the focus,
 and fails if it never gets it. No .click(), no .fill(), no locator.focus(). Pages are
-opened by address only where a person would type the address or follow a bookmark:
-the login page at the start of each flow."""
+opened by address only where a person would type the address or follow a bookmark.
+Each flow starts logged in, at my work (`sign_in`); logging in with the keyboard alone
+is test_foundation_browser's own test."""
 from __future__ import annotations
 
 import re
@@ -16,29 +17,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from consult.demo import DEMO_PASSWORD, TEAM
+from consult.demo import TEAM
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import demo_request_id
+from tests.browser.conftest import demo_request_id, sign_in, tab_to
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 60_000
-
-
-def is_focused(locator) -> bool:
-    return locator.evaluate("el => el === document.activeElement")
-
-
-def tab_to(page, locator, *, backwards: bool = False, limit: int = 300) -> None:
-    """Presses Tab (or Shift+Tab) until the locator's element has the focus."""
-    expect(locator).to_have_count(1)
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        page.keyboard.press(key)
-        if is_focused(locator):
-            return
-    pytest.fail(f"{limit} presses of {key} did not reach {locator}")
 
 
 def press_on(page, locator, key: str = "Enter", *, navigates: bool = True) -> None:
@@ -69,15 +55,11 @@ def choose(page, select, label: str) -> None:
     expect(select).to_have_value(select.locator("option").nth(target).get_attribute("value"))
 
 
-def keyboard_login(page, live_server: str, email: str, password: str = DEMO_PASSWORD) -> None:
+def keyboard_login(page, live_server: str, email: str) -> None:
+    """Logged in, at my work: the flows start there. (Logging in by keyboard alone is
+    test_foundation_browser's test_login_form_works_with_the_keyboard_only.)"""
     page.context.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live_server}/login?lang=en")
-    type_into(page, page.get_by_label("E-mail"), email)
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("Password")).to_be_focused()
-    page.keyboard.type(password)
-    with page.expect_navigation(timeout=TIMEOUT_MS):
-        page.keyboard.press("Enter")
+    sign_in(page, live_server, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My work")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult.demo import TEAM
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import demo_request_id, login
+from tests.browser.conftest import demo_request_id, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +40,7 @@ def test_flow_1_a_client_is_registered_and_consent_recorded_without_javascript(
         app, demo_world, live_server, no_js_page):
     page = no_js_page
     code = factories.identity_code("131052-", 979)
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/clients/new?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", "/clients/new?lang=en")
     page.get_by_label("Last name").fill("Öhman")
     page.get_by_label("First names").fill("Ilona")
     page.get_by_label("Personal identity code").fill("131052-308U")  # wrong check character
@@ -82,8 +81,7 @@ def test_flow_2_the_coordinator_talks_and_accepts_without_javascript(app, demo_w
 
     waiting = demo_request_id("Virtanen", state="submitted", team=True)
     page = no_js_page
-    login(page, live_server, "coordinator@example.fi")
-    page.goto(f"{live_server}/requests/{waiting}?lang=en")
+    sign_in(page, live_server, "coordinator@example.fi", f"/requests/{waiting}?lang=en")
     page.locator("#body").fill("Onko asiakkaalla tuore lausunto?")
     submit(page, "Send the message")
     expect(page.locator("#messages")).to_contain_text("Onko asiakkaalla tuore lausunto?")
@@ -100,8 +98,7 @@ def test_flow_6_the_referrer_reads_the_protocol_and_acts_on_it_without_javascrip
         app, demo_world, live_server, no_js_page, new_context):
     page = no_js_page
     lehtonen = demo_request_id("Lehtonen")
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/requests/{lehtonen}/protocol?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", f"/requests/{lehtonen}/protocol?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Protocol: request {lehtonen}")
     expect(page.locator("#recommendations")).to_contain_text(
         "Haetaan Kelan ammatillisen kuntoutuksen selvitystä.")
@@ -112,8 +109,7 @@ def test_flow_6_the_referrer_reads_the_protocol_and_acts_on_it_without_javascrip
     flash(page, "Action item marked as done.")
 
     other = new_context(java_script_enabled=False).new_page()
-    login(other, live_server, "referrer.social@example.fi")
-    other.goto(f"{live_server}/requests/{demo_request_id('Koskinen')}/follow-up?lang=en")
+    sign_in(other, live_server, "referrer.social@example.fi", f"/requests/{demo_request_id('Koskinen')}/follow-up?lang=en")
     other.get_by_label("Path actually taken").select_option("social_rehabilitation")
     other.get_by_label("Situation at the follow-up").fill("Ryhmä alkoi.")
     other.get_by_label("Work ability score now (0–10)").fill("5")

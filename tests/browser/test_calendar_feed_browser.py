@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,7 @@ def test_a_member_creates_uses_and_revokes_their_feed_address(app, live_server, 
     t = lambda msgid, **values: translated(app, lang, msgid, **values)  # noqa: E731
     app.config["BASE_URL"] = live_server  # the address points at this server
     member, meeting = member_with_a_meeting(lang)
-    login(page, live_server, member.email, factories.PASSWORD)
-
-    page.goto(f"{live_server}/profile?lang={lang}")
+    sign_in(page, live_server, member.email, f"/profile?lang={lang}")
     section = page.locator("#calendar-feed")
     expect(section.get_by_role("heading", level=2)).to_have_text(t("Calendar feed"))
     assert_no_axe_violations(page)

@@ -12,7 +12,7 @@ from consult.consents.models import Consent
 from consult.demo import TEAM
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,7 @@ pytestmark = pytest.mark.browser
 def test_referrer_registers_a_client_records_and_withdraws_consent(
         app, demo_world, live_server, page, lang):
     t = lambda msgid, **values: translated(app, lang, msgid, **values)  # noqa: E731
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/clients?lang={lang}")
+    sign_in(page, live_server, "referrer@example.fi", f"/clients?lang={lang}")
     assert_no_axe_violations(page)
     page.get_by_role("link", name=t("Register a client")).click()
     assert_no_axe_violations(page)
@@ -83,8 +82,7 @@ def test_referrer_registers_a_client_records_and_withdraws_consent(
 def test_client_pages_work_without_javascript(app, demo_world, live_server, new_context):
     context = new_context(java_script_enabled=False)
     page = context.new_page()
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/clients?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", "/clients?lang=en")
     page.get_by_label("Name or personal identity code").fill("virtanen")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Virtanen, Matti Olavi")).to_be_visible()
@@ -95,8 +93,7 @@ def test_client_pages_work_without_javascript(app, demo_world, live_server, new_
 
 
 def test_search_with_htmx_swaps_the_table_in_place(app, demo_world, live_server, page):
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/clients?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", "/clients?lang=en")
     url = page.url
     page.get_by_label("Name or personal identity code").fill("korhonen")
     page.get_by_role("button", name="Search").click()
@@ -113,7 +110,6 @@ def test_client_pages_fit_a_375_px_screen(app, demo_world, live_server, new_cont
     virtanen = db.session.scalar(select(Client).where(Client.last_name == "Virtanen"))
     context = new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
-    login(page, live_server, "referrer@example.fi")
-    page.goto(live_server + url.format(id=virtanen.id))
+    sign_in(page, live_server, "referrer@example.fi", url.format(id=virtanen.id))
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 375, f"{url} scrolls sideways ({width} px)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 def test_flow_8_the_indicators_with_filters_and_the_csv(app, demo_world, live_server, page,
                                                         lang):
     t = lambda msgid, **values: translated(app, lang, msgid, **values)  # noqa: E731
-    login(page, live_server, "manager@example.fi")
-    page.goto(f"{live_server}/?lang={lang}")
+    sign_in(page, live_server, "manager@example.fi", f"/?lang={lang}")
     with page.expect_navigation():
         page.get_by_role("link", name=t("All indicators of your region's teams")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Indicators"))
@@ -52,8 +51,7 @@ def test_flow_8_the_indicators_with_filters_and_the_csv(app, demo_world, live_se
 
 
 def test_a_coordinator_reads_their_team_with_the_keyboard(demo_world, live_server, page):
-    login(page, live_server, "coordinator@example.fi")
-    page.goto(f"{live_server}/indicators?lang=en")
+    sign_in(page, live_server, "coordinator@example.fi", "/indicators?lang=en")
     page.get_by_label("Team", exact=True).focus()
     page.keyboard.press("ArrowDown")
     page.get_by_role("button", name="Show").focus()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.demo import TEAM
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -69,8 +69,7 @@ def create_meeting(page, live_server, t, lang, repeat: str | None):
 def test_flow_3_coordinator_builds_and_sends_an_agenda(app, demo_world, live_server, page, lang):
     t = lambda msgid, **values: translated(app, lang, msgid, **values)  # noqa: E731
     first, second = accepted_cases(2)
-    login(page, live_server, "coordinator@example.fi")
-    page.goto(f"{live_server}/meetings?lang={lang}")
+    sign_in(page, live_server, "coordinator@example.fi", f"/meetings?lang={lang}")
     assert_no_axe_violations(page)
     create_meeting(page, live_server, t, lang, "Every week")
     assert_no_axe_violations(page)
@@ -116,7 +115,7 @@ def test_flow_3_works_without_javascript(app, demo_world, live_server, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     t = lambda msgid, **values: translated(app, "en", msgid, **values)  # noqa: E731
-    login(page, live_server, "coordinator@example.fi")
+    sign_in(page, live_server, "coordinator@example.fi")
     create_meeting(page, live_server, t, "en", None)
     for count, case in enumerate((first, second), start=1):
         page.get_by_label("Accepted request").select_option(label=f"Request {case.id}")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.extensions import db
-from tests.browser.conftest import assert_no_axe_violations, demo_request_id, login
+from tests.browser.conftest import assert_no_axe_violations, demo_request_id, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,7 @@ def section(page, heading: str):
 @pytest.mark.several_browsers
 def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_world,
                                                                           live_server, page):
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", "/?lang=en")
     assert_no_axe_violations(page)
     lehtonen = demo_request_id("Lehtonen")
     new = section(page, "New recommendations")
@@ -40,8 +39,7 @@ def test_flow_7_the_referrer_finds_recommendations_actions_and_follow_ups(demo_w
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"request {lehtonen}")
 
     page = another_desk(page)
-    login(page, live_server, "referrer.social@example.fi")
-    page.goto(f"{live_server}/?lang=en")
+    sign_in(page, live_server, "referrer.social@example.fi", "/?lang=en")
     due = section(page, "Follow-ups due")
     expect(due).to_contain_text(f"Request {demo_request_id('Koskinen')}")
     with page.expect_navigation():
@@ -59,8 +57,7 @@ def test_flow_7_the_coordinator_and_the_physician_find_what_to_finalise_and_sign
     today_meeting = db.session.scalar(select(Meeting.id).where(
         Meeting.state == "agenda_sent", Meeting.series_id.is_(None),
         Meeting.starts_at > utcnow().replace(hour=0)).order_by(Meeting.starts_at))
-    login(page, live_server, "coordinator@example.fi")
-    page.goto(f"{live_server}/meetings/{today_meeting}/run?lang=en")
+    sign_in(page, live_server, "coordinator@example.fi", f"/meetings/{today_meeting}/run?lang=en")
     with page.expect_navigation():
         page.locator("#start-meeting").click()
     page.goto(f"{live_server}/?lang=en")
@@ -71,8 +68,7 @@ def test_flow_7_the_coordinator_and_the_physician_find_what_to_finalise_and_sign
     assert f"/meetings/{today_meeting}/run" in page.url
 
     page = another_desk(page)
-    login(page, live_server, "physician@example.fi")
-    page.goto(f"{live_server}/?lang=en")
+    sign_in(page, live_server, "physician@example.fi", "/?lang=en")
     assert_no_axe_violations(page)
     to_sign = section(page, "Notes and statements to sign")
     expect(section(page, "My booked times")).to_be_visible()

@@ -12,7 +12,7 @@ from consult.extensions import db
 from consult.outbox.models import OutboxMessage
 from consult.timeutil import utcnow
 from tests import factories
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,7 @@ def test_an_admin_sends_a_failed_message_again_in_english_and_finnish(app, live_
     outbox_message(2, "pending", due_at=utcnow() - timedelta(hours=1))  # overdue
     outbox_message(3, "sent", sent_at=utcnow())
     db.session.commit()
-    login(page, live_server, admin.email, factories.PASSWORD)
-
-    page.goto(f"{live_server}/admin/outbox?lang=en")
+    sign_in(page, live_server, admin.email, "/admin/outbox?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
     dead = page.get_by_role("region", name="Failed for good")
     expect(dead.get_by_role("row")).to_have_count(2)  # the header and the failed message

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ def test_flow_4_physician_publishes_availability_and_books_a_time(app, demo_worl
         .order_by(ConsultationRequest.id)).first()
     db.session.commit()  # the test holds no transaction while the server works
 
-    login(page, live_server, "physician@example.fi")
-    page.goto(f"{live_server}/physician/availability?lang={lang}")
+    sign_in(page, live_server, "physician@example.fi", f"/physician/availability?lang={lang}")
     assert_no_axe_violations(page)
     page.get_by_label(t("Weekday")).select_option(label=t("Wednesday"))
     page.locator("#start_time").fill("09:00")
@@ -59,8 +58,7 @@ def test_flow_4_physician_publishes_availability_and_books_a_time(app, demo_worl
     assert_no_axe_violations(page)
 
     page.context.clear_cookies()
-    login(page, live_server, "referrer.ohjaamo@example.fi")
-    page.goto(f"{live_server}/requests/{waiting.id}?lang={lang}")
+    sign_in(page, live_server, "referrer.ohjaamo@example.fi", f"/requests/{waiting.id}?lang={lang}")
     booking = page.locator("#booking")
     expect(booking).to_contain_text(t("Physician appointment by video"))
     video = "https://video.example.fi/tyoterveys-lääkäri"
@@ -79,8 +77,7 @@ def test_the_referrer_picks_a_proposed_time_by_keyboard(app, demo_world, live_se
         SlotProposal, SlotProposal.request_id == ConsultationRequest.id)
         .order_by(ConsultationRequest.id)).first()
     db.session.commit()
-    login(page, live_server, "referrer.social@example.fi")
-    page.goto(f"{live_server}/requests/{proposed.id}?lang=en")
+    sign_in(page, live_server, "referrer.social@example.fi", f"/requests/{proposed.id}?lang=en")
     choice = page.locator("#booking input[name=slot_id]").first
     press(page, choice, "Space")
     press(page, page.get_by_role("button", name="Book the chosen time"))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import assert_no_axe_violations, login
+from tests.browser.conftest import assert_no_axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -103,8 +103,7 @@ def test_flow_4_physician_writes_and_signs_the_consultation_note(physician_world
     from consult.timeutil import today
 
     world = physician_world
-    login(page, live_server, world.email, factories.PASSWORD)
-    page.goto(f"{live_server}/requests/{world.appointment_id}?lang=en")
+    sign_in(page, live_server, world.email, f"/requests/{world.appointment_id}?lang=en")
     with page.expect_navigation():
         page.get_by_role("link", name="Write and sign the consultation note").click()
     assert page.url.split("?")[0].endswith(f"/requests/{world.appointment_id}/record")
@@ -178,8 +177,7 @@ def test_flow_4_physician_writes_and_signs_the_consultation_note(physician_world
 def test_flow_4_physician_writes_and_signs_a_written_statement(physician_world, live_server,
                                                                page):
     world = physician_world
-    login(page, live_server, world.email, factories.PASSWORD)
-    page.goto(f"{live_server}/requests/{world.statement_id}?lang=en")
+    sign_in(page, live_server, world.email, f"/requests/{world.statement_id}?lang=en")
     with page.expect_navigation():
         page.get_by_role("link", name="Write and sign the statement").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(

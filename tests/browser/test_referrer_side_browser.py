@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from consult.extensions import db
-from tests.browser.conftest import assert_no_axe_violations, demo_request_id, login
+from tests.browser.conftest import assert_no_axe_violations, demo_request_id, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +33,7 @@ def test_flow_6_referrer_reads_prints_and_completes_their_action_item(demo_world
                                                                       page):
     from consult.protocols.models import ActionItem
 
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/actions?lang=en")
+    sign_in(page, live_server, "referrer@example.fi", "/actions?lang=en")
     assert_no_axe_violations(page)
     first = page.locator(".action-items li").first
     expect(first).to_contain_text("Pyydä B-lausunto hoitavalta lääkäriltä.")
@@ -70,8 +69,7 @@ def test_flow_6_referrer_records_the_follow_up_and_the_case_closes(demo_world, l
     from consult.consultations.models import ConsultationRequest
 
     request_id = demo_request_id("Koskinen")
-    login(page, live_server, "referrer.social@example.fi")
-    page.goto(f"{live_server}/requests/{request_id}?lang=en")
+    sign_in(page, live_server, "referrer.social@example.fi", f"/requests/{request_id}?lang=en")
     expect(page.get_by_role("heading", name="Recommendations and action plan")).to_be_visible()
     with page.expect_navigation():
         page.get_by_role("link", name="Record the follow-up").click()

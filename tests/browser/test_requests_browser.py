@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.demo import TEAM
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +19,7 @@ def texts(app, lang):
 
 
 def start_draft(page, live_server, t, lang):
-    login(page, live_server, "referrer@example.fi")
-    page.goto(f"{live_server}/clients?lang={lang}")
+    sign_in(page, live_server, "referrer@example.fi", f"/clients?lang={lang}")
     page.get_by_role("link", name="Virtanen, Matti Olavi").click()
     page.get_by_role("link", name=t("New consultation request")).click()
     page.get_by_label(t("Team or physician")).select_option(label=t("Team: %(name)s", name=TEAM))
@@ -99,8 +98,7 @@ def test_flow_2_coordinator_triages_and_talks_with_the_referrer(app, demo_world,
     t = texts(app, lang)
     urgent = demo_request("submitted")
     coordinator = browser.new_page()
-    login(coordinator, live_server, "coordinator@example.fi")
-    coordinator.goto(f"{live_server}/?lang={lang}")
+    sign_in(coordinator, live_server, "coordinator@example.fi", f"/?lang={lang}")
     assert_no_axe_violations(coordinator)
     coordinator.get_by_role("link", name=t("Inbox")).first.click()
     assert_no_axe_violations(coordinator)
@@ -124,8 +122,7 @@ def test_flow_2_coordinator_triages_and_talks_with_the_referrer(app, demo_world,
 
     # The referrer is notified, completes and resubmits.
     referrer = browser.new_page()
-    login(referrer, live_server, "referrer@example.fi")
-    referrer.goto(f"{live_server}/notifications?lang={lang}")
+    sign_in(referrer, live_server, "referrer@example.fi", f"/notifications?lang={lang}")
     assert_no_axe_violations(referrer)
     referrer.get_by_role("link", name=t("Request %(id)s", id=urgent.id)).first.click()
     expect(referrer.locator("#messages")).to_contain_text("Onko asiakkaalla tuore lausunto?")
@@ -159,8 +156,7 @@ def test_flow_2_coordinator_declines_without_javascript(app, demo_world, live_se
     team_case = demo_request("submitted")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    login(page, live_server, "coordinator@example.fi")
-    page.goto(f"{live_server}/teams/{team_case.target_team_id}/inbox?lang=en")
+    sign_in(page, live_server, "coordinator@example.fi", f"/teams/{team_case.target_team_id}/inbox?lang=en")
     expect(page.get_by_role("link", name=f"Request {physician_case.id}")).to_have_count(0)
     page.get_by_role("link", name=f"Request {team_case.id}").click()
     page.locator("#body").fill("Kysymys ilman JavaScriptiä")

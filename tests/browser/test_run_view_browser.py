@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 
 from consult.extensions import db
 from tests import factories
-from tests.browser.conftest import assert_no_axe_violations, login, translated
+from tests.browser.conftest import assert_no_axe_violations, sign_in, tab_to, translated
 
 pytestmark = pytest.mark.browser
 
@@ -134,21 +134,6 @@ def wait_for_notes(page, item_id: int, expected: dict, tries: int = 40) -> None:
     assert protocol_of_item(item_id).notes == expected
 
 
-def is_focused(locator) -> bool:
-    return locator.evaluate("el => el === document.activeElement")
-
-
-def tab_to(page, locator, *, backwards: bool = False, limit: int = 150) -> None:
-    """Moves the keyboard focus with Tab (or Shift+Tab) until it is on the locator."""
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        page.keyboard.press(key)
-        if is_focused(locator):
-            expect(locator).to_be_focused()
-            return
-    pytest.fail(f"{limit} presses of {key} did not reach {locator}")
-
-
 def date_today():
     from consult.timeutil import today
 
@@ -165,9 +150,7 @@ def test_flow_5_coordinator_runs_the_meeting_and_finalises_the_protocol(app, mee
                                                                        live_server, page):
     world, t = meeting_day, texts(app, "en")
     first_item = world.item_ids[0]
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
-
-    page.goto(f"{live_server}/meetings/{world.meeting_id}?lang=en")
+    sign_in(page, live_server, world.coordinator_email, f"/meetings/{world.meeting_id}?lang=en")
     with page.expect_navigation():
         page.get_by_role("link", name="Open the run view").click()
     assert page.url.split("?")[0].endswith(f"/meetings/{world.meeting_id}/run")
@@ -293,7 +276,7 @@ def test_flow_5_coordinator_runs_the_meeting_and_finalises_the_protocol(app, mee
 def test_notes_survive_a_network_error_and_save_once_it_is_back(app, meeting_day, live_server,
                                                                  page):
     world, t = meeting_day, texts(app, "en")
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
+    sign_in(page, live_server, world.coordinator_email)
     start_meeting(page, live_server, world)
     status = page.locator("#notes-status")
     field = note_field(page, t, "life")
@@ -322,7 +305,7 @@ def test_notes_typed_just_before_another_button_or_leaving_are_saved(app, meetin
     first (and the page after it shows them), and so does leaving for the next case."""
     world, t = meeting_day, texts(app, "en")
     first, second = world.item_ids
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
+    sign_in(page, live_server, world.coordinator_email)
     start_meeting(page, live_server, world)
     page.goto(run_url(live_server, world, 0))
     note_field(page, t, "life").fill("Asuu yksin.")
@@ -342,7 +325,7 @@ def test_notes_typed_just_before_another_button_or_leaving_are_saved(app, meetin
 
 def test_notes_survive_an_ended_session(app, meeting_day, live_server, page):
     world, t = meeting_day, texts(app, "en")
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
+    sign_in(page, live_server, world.coordinator_email)
     start_meeting(page, live_server, world)
     status = page.locator("#notes-status")
     field = note_field(page, t, "background")
@@ -375,8 +358,8 @@ def test_a_conflict_shows_the_other_text_and_keeps_ones_own(app, meeting_day, li
     try:
         coordinator = coordinator_context.new_page()
         member = member_context.new_page()
-        login(coordinator, live_server, world.coordinator_email, factories.PASSWORD)
-        login(member, live_server, world.member_email, factories.PASSWORD)
+        sign_in(coordinator, live_server, world.coordinator_email)
+        sign_in(member, live_server, world.member_email)
         start_meeting(coordinator, live_server, world)
         member.goto(run_url(live_server, world, 0))
         # A member writes notes only.
@@ -423,7 +406,7 @@ def test_a_conflict_shows_the_other_text_and_keeps_ones_own(app, meeting_day, li
 
 def test_the_run_view_works_with_the_keyboard_only(app, meeting_day, live_server, page):
     world, t = meeting_day, texts(app, "en")
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
+    sign_in(page, live_server, world.coordinator_email)
     page.goto(run_url(live_server, world))
 
     start = page.get_by_role("button", name="Start the meeting")
@@ -484,7 +467,7 @@ def test_the_run_view_works_with_the_keyboard_only(app, meeting_day, live_server
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_run_view_and_protocol_have_no_axe_violations(app, meeting_day, live_server, page, lang):
     world, t = meeting_day, texts(app, lang)
-    login(page, live_server, world.coordinator_email, factories.PASSWORD)
+    sign_in(page, live_server, world.coordinator_email)
 
     page.goto(run_url(live_server, world, lang=lang))
     expect(page.locator("#start-meeting")).to_be_visible()
