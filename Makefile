@@ -55,15 +55,18 @@ run: install
 	@echo
 	CONSULT_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-## Install everything the tests need and run them all: on SQLite, then on PostgreSQL.
-## At the end, green or red: the install's time, each pass's, and the slowest tests.
+## Install everything the tests need and run them all: the SQLite and the PostgreSQL pass
+## at the same time (each line of output starts with its pass's name), so that one
+## pass's waits for its database or browser are the other's working time. At the end,
+## green or red: the install's time, each pass's, and the slowest tests.
 test:
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	@start=$$(date +%s.%N); $(MAKE) --no-print-directory install-test || exit $$?; \
 	  echo "install $$start $$(date +%s.%N)" >> $(REPORTS)/times
-	@status=0; \
-	  $(MAKE) --no-print-directory pass-sqlite || status=$$?; \
-	  $(MAKE) --no-print-directory pass-postgresql || status=$$?; \
+	@set -o pipefail; \
+	  $(MAKE) --no-print-directory pass-sqlite 2>&1 | sed -u 's/^/sqlite     | /' & sqlite=$$!; \
+	  $(MAKE) --no-print-directory pass-postgresql 2>&1 | sed -u 's/^/postgresql | /' & postgresql=$$!; \
+	  status=0; wait $$sqlite || status=1; wait $$postgresql || status=1; \
 	  $(PY) tests/timing.py $(REPORTS); exit $$status
 
 ## One pass alone (after `make install-test`), with its timing summary.

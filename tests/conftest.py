@@ -73,11 +73,12 @@ def engine_under_test() -> str:
     return "postgresql" if postgres_admin_url() else "sqlite"
 
 
-# The browser tests run in one pass, SQLite's: what they show is what a person sees and
-# does, which the engine does not change, and every query behind their pages runs on
-# both engines in the other tests. Browser tests with several people's browsers open at
-# once run in both passes: they are about people acting together.
-BROWSER_PASS = "sqlite"
+# The browser tests run in one pass, PostgreSQL's: the engine a deployment runs on, under
+# what a person sees and does. Every query behind their pages also runs on SQLite in
+# the other tests, and the SQLite pass stays the quick one to run while working. Browser
+# tests with several people's browsers open at once run in both passes: they are about
+# people acting together.
+BROWSER_PASS = "postgresql"
 
 
 def runs_in_this_pass(item) -> bool:

@@ -4,8 +4,9 @@
 
 REPORTS_DIR holds `times` (a line per step: name, start and end in epoch seconds, and
 for a test pass its exit status) and a JUnit XML file per pass (`<name>.xml`). Printed:
-how long the install and each pass took, with the pass's counts, and the slowest
-tests of the run (setup, call and teardown together)."""
+how long the install and each pass took (the passes may overlap), with the pass's
+counts, the whole run from the first start to the last end, and the slowest tests of
+the run (setup, call and teardown together)."""
 from __future__ import annotations
 
 import sys
@@ -20,13 +21,13 @@ def _seconds(value: float) -> str:
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
-def steps(directory: Path) -> list[tuple[str, float, int | None]]:
-    """(name, seconds, exit status or None) per line of `times`, in order."""
+def steps(directory: Path) -> list[tuple[str, float, float, int | None]]:
+    """(name, start, end, exit status or None) per line of `times`, in order."""
     found = []
     times = directory / "times"
     for line in times.read_text().splitlines() if times.exists() else []:
         name, start, end, *status = line.split()
-        found.append((name, float(end) - float(start), int(status[0]) if status else None))
+        found.append((name, float(start), float(end), int(status[0]) if status else None))
     return found
 
 
@@ -55,19 +56,21 @@ def counts(run: list[tuple[float, str, str]]) -> str:
 def summary(directory: Path) -> str:
     lines = ["", "== timing summary"]
     everything: list[tuple[float, str, str]] = []
-    total = 0.0
-    for name, seconds, status in steps(directory):
-        total += seconds
+    run = steps(directory)
+    for name, start, end, status in run:
+        seconds = end - start
         if status is None:
             lines.append(f"   {name:<12} {_seconds(seconds):>12}")
             continue
-        run = cases(directory, name)
-        everything += [(t, f"[{name}] {test_id}", outcome) for t, test_id, outcome in run]
-        worker_seconds = sum(t for t, _, _ in run)
+        tests = cases(directory, name)
+        everything += [(t, f"[{name}] {test_id}", outcome) for t, test_id, outcome in tests]
+        worker_seconds = sum(t for t, _, _ in tests)
         verdict = "passed" if status == 0 else f"FAILED (exit {status})"
-        lines.append(f"   {name:<12} {_seconds(seconds):>12}   {verdict}: {counts(run)}; "
+        lines.append(f"   {name:<12} {_seconds(seconds):>12}   {verdict}: {counts(tests)}; "
                      f"{_seconds(worker_seconds)} in tests across the workers")
-    lines.append(f"   {'in all':<12} {_seconds(total):>12}")
+    if run:
+        total = max(end for _, _, end, _ in run) - min(start for _, start, _, _ in run)
+        lines.append(f"   {'in all':<12} {_seconds(total):>12}")
     if everything:
         lines.append(f"== the {SLOWEST} slowest tests (setup, call and teardown)")
         for seconds, test_id, outcome in sorted(everything, reverse=True)[:SLOWEST]:
