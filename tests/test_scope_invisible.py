@@ -181,9 +181,7 @@ def search_leaks(browser, hidden_clients) -> list[str]:
 
 
 @pytest.fixture
-def worlds(app, runner):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def worlds(app, demo_world):
     other = other_world()
     demo_users = db.session.scalars(select(User).where(User.email.like("%@example.fi"))
                                     .where(User.email.not_like("user%"))).all()
