@@ -298,3 +298,23 @@ def test_works_on_a_database_that_holds_the_demo(app, runner):
     org = factories.create_organisation("Uusi organisaatio")
     db.session.commit()
     assert org.id > newest
+
+
+@pytest.mark.engine("postgresql")  # SQLite itself reuses the largest id of deleted rows
+def test_ids_of_deleted_rows_are_not_handed_out_again(app, runner):
+    """The command writes its own ids and then moves the sequences past them: never
+    back below an id the sequence had already given (an audit event may still name it)."""
+    gone = factories.create_organisation("Lakkautettu organisaatio")
+    db.session.commit()
+    gone_id = gone.id
+    db.session.delete(gone)
+    db.session.commit()
+
+    result = runner.invoke(args=["seed-volume", "--cases", "20"])
+
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.min(Organisation.id))) > gone_id
+    org = factories.create_organisation("Uusi organisaatio")
+    db.session.commit()
+    assert org.id > db.session.scalar(select(func.max(Organisation.id)).where(
+        Organisation.id != org.id))

@@ -5,8 +5,9 @@
 REPORTS_DIR holds `times` (a line per step: name, start and end in epoch seconds, and
 for a test pass its exit status) and a JUnit XML file per pass (`<name>.xml`). Printed:
 how long the install and each pass took (the passes may overlap), with the pass's
-counts, the whole run from the first start to the last end, and the slowest tests of
-the run (setup, call and teardown together)."""
+counts, the whole run from the first start to the last end, every test that failed (so
+that the end of a red run's output names them), and the slowest tests of the run (setup,
+call and teardown together)."""
 from __future__ import annotations
 
 import sys
@@ -71,6 +72,11 @@ def summary(directory: Path) -> str:
     if run:
         total = max(end for _, _, end, _ in run) - min(start for _, start, _, _ in run)
         lines.append(f"   {'in all':<12} {_seconds(total):>12}")
+    failed = sorted(test_id for _, test_id, outcome in everything
+                    if outcome in ("failure", "error"))
+    if failed:
+        lines.append(f"== {len(failed)} failed")
+        lines += [f"   {test_id}" for test_id in failed]
     if everything:
         lines.append(f"== the {SLOWEST} slowest tests (setup, call and teardown)")
         for seconds, test_id, outcome in sorted(everything, reverse=True)[:SLOWEST]:

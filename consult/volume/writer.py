@@ -42,9 +42,14 @@ class BulkWriter:
         self._next: dict[str, int] = {}
 
     def new_id(self, table: str) -> int:
+        """The next id of the table: past its rows and, on PostgreSQL, past every id its
+        sequence has handed out (those of deleted rows too)."""
         if table not in self._next:
-            column = self.tables[table].c.id
-            self._next[table] = (self.session.scalar(select(func.max(column))) or 0) + 1
+            largest = select(func.max(self.tables[table].c.id)).scalar_subquery()
+            if self.dialect.name == "postgresql":
+                largest = func.greatest(largest, func.pg_sequence_last_value(
+                    func.pg_get_serial_sequence(f'"{table}"', "id")))
+            self._next[table] = (self.session.scalar(select(largest)) or 0) + 1
         value = self._next[table]
         self._next[table] = value + 1
         return value
@@ -122,11 +127,14 @@ class BulkWriter:
 
     def move_sequences(self) -> None:
         """PostgreSQL: explicit ids leave the serial sequences behind; move each past its
-        table's largest id, so that the application's next insert does not collide."""
+        table's largest id, so that the application's next insert does not collide.
+        Never backwards: new_id started past the sequence, and a table this run did not
+        write to keeps its sequence where it was."""
         self.flush()
         if self.dialect.name != "postgresql":
             return
         for name in self._next:
+            sequence = f"pg_get_serial_sequence('\"{name}\"', 'id')"
             self.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
-                f"(SELECT max(id) FROM \"{name}\"))"))
+                f"SELECT setval({sequence}, GREATEST((SELECT max(id) FROM \"{name}\"), "
+                f"COALESCE(pg_sequence_last_value({sequence}), 1)))"))
