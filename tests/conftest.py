@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Table, create_engine, event, exists, literal, select, text, union_all
+from sqlalchemy import (String, Table, TextClause, create_engine, event, exists, literal, select,
+                        text, union_all)
 from sqlalchemy.engine import make_url
 
 from consult import create_app
@@ -184,13 +185,21 @@ def database_url(tmp_path_factory):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+_EMPTINESS: dict[str, TextClause] = {}
+
+
 def _tables_with_rows() -> list[Table]:
-    """The tables that hold a row, found in one statement."""
+    """The tables that hold a row, found in one statement (its SQL made once per engine:
+    building it and its cache key anew after every test cost more than running it)."""
     tables = db.metadata.sorted_tables
-    found = db.session.scalars(union_all(*(
-        select(literal(table.name)).where(exists().select_from(table)) for table in tables
-    ))).all()
-    return [table for table in tables if table.name in set(found)]
+    dialect = db.engine.dialect
+    if dialect.name not in _EMPTINESS:
+        statement = union_all(*(select(literal(table.name, String)).where(exists().select_from(table))
+                                for table in tables))
+        _EMPTINESS[dialect.name] = text(str(statement.compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True})))
+    found = set(db.session.scalars(_EMPTINESS[dialect.name]))
+    return [table for table in tables if table.name in found]
 
 
 def empty_all_tables() -> None:
