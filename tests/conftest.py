@@ -66,6 +66,14 @@ def pytest_report_header(config):
     return lines
 
 
+def database_now() -> datetime:
+    """The database server's own clock (naive UTC), which TEST_CLOCK does not move: what
+    the audit trail's triggers (migration 0013) compare a row's age with."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.scalar(text("SELECT clock_timestamp() AT TIME ZONE 'utc'"))
+    return datetime.fromisoformat(db.session.scalar(text("SELECT datetime('now')")))
+
+
 def postgres_admin_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
@@ -194,8 +202,9 @@ def _tables_with_rows() -> list[Table]:
     tables = db.metadata.sorted_tables
     dialect = db.engine.dialect
     if dialect.name not in _EMPTINESS:
-        statement = union_all(*(select(literal(table.name, String)).where(exists().select_from(table))
-                                for table in tables))
+        statement = union_all(*(
+            select(literal(table.name, String)).where(exists().select_from(table))
+            for table in tables))
         _EMPTINESS[dialect.name] = text(str(statement.compile(
             dialect=dialect, compile_kwargs={"literal_binds": True})))
     found = set(db.session.scalars(_EMPTINESS[dialect.name]))

@@ -15,8 +15,8 @@ from consult.audit import services as audit
 from consult.audit.models import AuditEvent
 from consult.extensions import db
 from consult.retention import AuditTrailIsAppendOnly, audit_trail_unlocked
-from consult.timeutil import utcnow
-from tests.conftest import fresh_postgres_database, make_app, postgres_admin_url, upgrade_schema
+from tests.conftest import (database_now, fresh_postgres_database, make_app,
+                            postgres_admin_url, upgrade_schema)
 
 YEAR = timedelta(days=365.25)
 
@@ -87,7 +87,9 @@ def locked(locked_url):
 
 
 def row(age: timedelta) -> int:
-    event = AuditEvent(action="view", object_type="client", client_id=1, at=utcnow() - age)
+    """An audit event `age` old by the database's clock, the one its triggers read."""
+    event = AuditEvent(action="view", object_type="client", client_id=1,
+                       at=database_now() - age)
     db.session.add(event)
     db.session.commit()
     return event.id

@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -26,10 +26,14 @@ from consult.scheduling import booking as bookings
 from consult.scheduling.models import Booking
 from consult.timeutil import utcnow
 from tests import factories
-from tests.conftest import SECRET
+from tests.conftest import SECRET, moved_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = factories.PASSWORD  # every test user's
+
+
+MOVED_GUNICORN = ("import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=True)"
+                  ".start(); from gunicorn.app.wsgiapp import run; sys.argv[0] = 'gunicorn'; run()")
 
 
 def free_port() -> int:
@@ -45,10 +49,14 @@ def gunicorn(database_url, tmp_path):
     log = tmp_path / "access.log"
     env = dict(os.environ, CONSULT_ENV="testing", SECRET_KEY=SECRET, DATABASE_URL=database_url,
                BASE_URL=f"http://127.0.0.1:{port}")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s", "app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    arguments = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
+                 "--access-logformat", "%(p)s %(r)s %(s)s", "app:app"]
+    # Under a moved clock (TEST_CLOCK) the server's clock is moved to the test's now, so
+    # that both sides agree on what time it is; its workers, forked, inherit it.
+    launch = ([sys.executable, "-c", MOVED_GUNICORN, datetime.now(timezone.utc).isoformat()]
+              if moved_clock() else [sys.executable, "-m", "gunicorn"])
+    process = subprocess.Popen(launch + arguments, cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:

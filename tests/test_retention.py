@@ -27,7 +27,7 @@ from consult.retention import AUDIT_RETENTION_FLOOR_DAYS, FINAL_STATES
 from consult.scheduling.models import Booking, Slot, SlotProposal
 from consult.timeutil import utcnow
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import database_now, make_app
 
 NOW = datetime(2031, 3, 3, 10, 0)  # naive UTC, as stored
 CASE_DAYS = 1826
@@ -290,8 +290,8 @@ def audit_at(at: datetime) -> int:
 
 
 def test_audit_events_older_than_their_retention_go_and_younger_stay(app, runner):
-    # The real clock: the database's triggers (migration 0013) compare with their own.
-    with time_machine.travel(utcnow().replace(tzinfo=timezone.utc), tick=False):
+    # The database's clock: its triggers (migration 0013) compare with their own.
+    with time_machine.travel(database_now().replace(tzinfo=timezone.utc), tick=False):
         now = utcnow()
         days = AUDIT_RETENTION_FLOOR_DAYS + 30
         app.config["AUDIT_RETENTION_DAYS"] = days
