@@ -14,9 +14,9 @@ PORT ?= 5000
 TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 # Two workers: the machine has two cores. Each worker gets its own fresh database.
 PYTEST_ARGS ?= -n 2 --dist worksteal
-# SHUFFLE=1 runs the tests in a shuffled order (pytest-randomly prints its seed;
-# SHUFFLE=<seed> repeats that order). CLOCK=2027-03-27T23:58 starts the whole run's clock
-# there (Helsinki time), ticking on.
+# SHUFFLE=1 runs the tests in a shuffled order (pytest-randomly: each pass prints its
+# seed; SHUFFLE=<seed> shuffles both passes with it). CLOCK=2027-03-27T23:58 starts the
+# whole run's clock there (Helsinki time), ticking on.
 SHUFFLE ?=
 CLOCK ?=
 SHUFFLE_ARGS := $(if $(SHUFFLE),-p randomly $(if $(filter-out 1,$(SHUFFLE)),--randomly-seed=$(SHUFFLE)))
