@@ -9,7 +9,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
   <testcase classname="tests.test_a" name="test_quick" time="0.5"/>
   <testcase classname="tests.test_a" name="test_slow" time="42.0"/>
   <testcase classname="tests.browser.test_b" name="test_broken[chromium]" time="3.0">
-    <failure message="assert 1 == 2">assert 1 == 2</failure>
+    <failure message="the page answered 500">the page answered 500</failure>
   </testcase>
   <testcase classname="tests.test_c" name="test_deselected_elsewhere" time="0.0">
     <skipped message="not here"/>
