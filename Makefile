@@ -42,10 +42,11 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.runtime
 
-# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+# Debian's chromium for the browser tests, in its headless shell (Playwright cannot
+# download browsers here; tests/browser/conftest.py says why the shell).
 chromium:
-	@command -v chromium >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium-headless-shell >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; }
 
 install-test: $(VENV)/.dev node_modules/.installed chromium
 
