@@ -15,8 +15,8 @@ TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 # Two workers: the machine has two cores. Each worker gets its own fresh database.
 PYTEST_ARGS ?= -n 2 --dist worksteal
 # The tests run in a shuffled order (pytest-randomly), by default always the same one
-# (the file order ran slower: README, "The two commands"). SHUFFLE=1 picks a new order (each pass
-# prints its seed), SHUFFLE=<seed> that seed's, SHUFFLE= the file order.
+# (the file order ran slower: README, "The two commands"). SHUFFLE=1 picks a new order
+# (each pass prints its seed), SHUFFLE=<seed> that seed's, SHUFFLE= the file order.
 # CLOCK=2027-03-27T23:58 starts the whole run's clock there (Helsinki time), ticking on.
 SHUFFLE ?= 3741776687
 CLOCK ?=
