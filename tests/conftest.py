@@ -163,7 +163,7 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": SECRET,
         "DATABASE_URL": database_url,
         "BASE_URL": "http://localhost",
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # fast tests; production keeps the default
+        "PASSWORD_HASH_METHOD": "scrypt:1024:1:1",  # fast tests; production keeps the default
     }
     config.update(overrides)
     app = create_app(config)
