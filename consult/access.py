@@ -12,6 +12,7 @@ from typing import Callable, TypeVar
 from flask import abort, request
 from flask_login import current_user
 
+from consult.accounts import sessions
 from consult.audit import services as audit
 from consult.extensions import db, login_manager
 
@@ -26,9 +27,11 @@ def _intended_action() -> str:
 
 def deny(status: int, *, object_type: str = "", object_id: int | None = None,
          client_id: int | None = None) -> None:
-    """Roll back the request's work, record the refusal, commit it, abort."""
-    db.session.rollback()
-    audit.record(
+    """Roll back the request's work, record the refusal, commit it, abort. The refusal
+    is written before the rollback, while the user is loaded; after the commit, the
+    login session, its user and roles, which the error page shows, are loaded again in
+    one statement."""
+    refusal = audit.event(
         _intended_action(),
         object_type=object_type,
         object_id=object_id,
@@ -37,7 +40,10 @@ def deny(status: int, *, object_type: str = "", object_id: int | None = None,
         purpose="access_refused",
         detail=f"{request.method} {request.path}",
     )
+    db.session.rollback()
+    db.session.add(refusal)
     db.session.commit()
+    sessions.reload_current()
     abort(status)
 
 

@@ -122,6 +122,14 @@ def current_row() -> LoginSession | None:
     return row
 
 
+def reload_current() -> None:
+    """After a commit: the request's session row, its user and their roles, fresh from
+    the database in one statement (each would otherwise be loaded on first use)."""
+    row = g.get("login_session")
+    if row is not None:
+        db.session.refresh(row)
+
+
 def touch() -> None:
     """The user asked to continue: restart the idle clock now."""
     row = current_row()

@@ -33,6 +33,12 @@ def record_listed(object_type: str, objects, *, client_id_of, purpose: str) -> N
         db.session.execute(insert(AuditEvent), rows)
 
 
+def event(action: str, **fields) -> AuditEvent:
+    """An event not yet added to the session (record's keywords): who did it is read
+    now, e.g. before a rollback that would make the user be loaded again."""
+    return AuditEvent(**_row(action, **fields))
+
+
 def record(
     action: str,
     *,
