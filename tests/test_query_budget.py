@@ -1,6 +1,8 @@
 """SPEC §10: at most 12 SQL statements per page, independent of data size."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from consult.extensions import db
@@ -57,3 +59,23 @@ def test_list_pages_write_their_audit_rows_in_one_statement_whatever_the_length(
         for url in urls:
             assert _statements(client, url, count_queries) == before[url], url
         auth.logout()
+
+
+def test_a_refused_page_loads_its_user_once_after_recording_the_refusal(
+        app, client, auth, count_queries):
+    """access.deny writes the refusal with the user the request has loaded, before
+    its rollback; after the commit, the login session, its user and roles come back
+    in one statement, not the user and then the session row."""
+    user = factories.create_user("referrer")
+    db.session.commit()
+    auth.login(user)
+    client.get("/")
+    for url, status in (("/requests/999999", 404), ("/admin/", 403)):
+        with count_queries() as counter:
+            assert client.get(url).status_code == status
+        statements = [" ".join(s.split()) for s in counter.statements]
+        recorded = next(i for i, s in enumerate(statements)
+                        if s.startswith("INSERT INTO audit_event"))
+        assert not [s for s in statements if re.search(r'WHERE "?user"?\.id = ', s)], url
+        assert sum("FROM login_session" in s for s in statements[recorded:]) == 1, url
+        assert len(statements) <= 6, "\n".join(statements)
