@@ -28,7 +28,7 @@ def _intended_action() -> str:
 def deny(status: int, *, object_type: str = "", object_id: int | None = None,
          client_id: int | None = None) -> None:
     """Roll back the request's work, record the refusal, commit it, abort. The refusal
-    is written before the rollback, while the user is loaded; after the commit, the
+    is made before the rollback, while the user is still loaded; after the commit, the
     login session, its user and roles, which the error page shows, are loaded again in
     one statement."""
     refusal = audit.event(

@@ -47,8 +47,9 @@ def moved_clock() -> datetime | None:
 # the young objects, and every tenth of those the older ones too. A test process holds
 # a large heap that lives as long as it does (the app, its compiled templates, the
 # demo world's copy, Hypothesis's strategies), and its requests allocate quickly:
-# with the default thresholds, a tenth of its time went into collections that found
-# little. Collect less often; the worker's app is frozen out of the collections below.
+# with the default thresholds, a twentieth to a tenth of its time went into
+# collections that found little. Collect less often; the worker's app is frozen out of
+# the collections (`worker_app`).
 GC_THRESHOLDS = (10_000, 20, 20)
 
 
