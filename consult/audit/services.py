@@ -51,11 +51,11 @@ def record(
     detail: str = "",
     user=None,
 ) -> AuditEvent:
-    event = AuditEvent(**_row(action, object_type=object_type, object_id=object_id,
-                              client_id=client_id, purpose=purpose, outcome=outcome,
-                              recipient=recipient, detail=detail, user=user))
-    db.session.add(event)
-    return event
+    made = event(action, object_type=object_type, object_id=object_id, client_id=client_id,
+                 purpose=purpose, outcome=outcome, recipient=recipient, detail=detail,
+                 user=user)
+    db.session.add(made)
+    return made
 
 
 def events_about_client(client_id: int):
