@@ -28,9 +28,9 @@ def _intended_action() -> str:
 def deny(status: int, *, object_type: str = "", object_id: int | None = None,
          client_id: int | None = None) -> None:
     """Roll back the request's work, record the refusal, commit it, abort. The refusal
-    is made before the rollback, while the user is still loaded; after the commit, the
-    login session, its user and roles, which the error page shows, are loaded again in
-    one statement."""
+    is made before the rollback, while the user is still loaded, and written in one
+    statement after it; after the commit, the login session, its user and roles, which
+    the error page shows, are loaded again in one statement."""
     refusal = audit.event(
         _intended_action(),
         object_type=object_type,
@@ -41,7 +41,7 @@ def deny(status: int, *, object_type: str = "", object_id: int | None = None,
         detail=f"{request.method} {request.path}",
     )
     db.session.rollback()
-    db.session.add(refusal)
+    audit.write(refusal)
     db.session.commit()
     sessions.reload_current()
     abort(status)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import LoginSession, User
@@ -22,6 +23,21 @@ from consult.timeutil import utcnow
 SESSION_KEY = "sid"
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+# The statements every request runs, built once (on first use, when every model is
+# mapped): building one and its cache key (the joined loads make the key long) cost
+# more than running it. The user and their roles come with the row: every page needs
+# them. After a commit or a rollback, the row is read again by its id, overwriting
+# what was loaded.
+@cache
+def _row_statement(by: str):
+    statement = select(LoginSession).options(
+        joinedload(LoginSession.user).joinedload(User.role_rows))
+    if by == "token_hash":
+        return statement.where(LoginSession.token_hash == bindparam("key"))
+    return (statement.where(LoginSession.id == bindparam("key"))
+            .execution_options(populate_existing=True))
 
 
 def _hash(token: str) -> str:
@@ -96,10 +112,7 @@ def current_row() -> LoginSession | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    # The user and their roles come with the row: every page needs them.
-    row = db.session.scalars(
-        select(LoginSession).where(LoginSession.token_hash == _hash(token))
-        .options(joinedload(LoginSession.user).joinedload(User.role_rows))).unique().first()
+    row = db.session.scalars(_row_statement("token_hash"), {"key": _hash(token)}).unique().first()
     if row is None:
         session.pop(SESSION_KEY, None)
         g.session_ended = True
@@ -127,7 +140,7 @@ def reload_current() -> None:
     the database in one statement (each would otherwise be loaded on first use)."""
     row = g.get("login_session")
     if row is not None:
-        db.session.refresh(row)
+        db.session.scalars(_row_statement("id"), {"key": inspect(row).identity[0]}).unique().first()
 
 
 def touch() -> None:

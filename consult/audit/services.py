@@ -10,6 +10,8 @@ from consult.audit.models import AuditEvent
 from consult.extensions import db
 from consult.timeutil import utcnow
 
+_INSERT = insert(AuditEvent)
+
 
 def _row(action, *, object_type="", object_id=None, client_id=None, purpose="",
          outcome="allowed", recipient="", detail="", user=None) -> dict:
@@ -30,13 +32,19 @@ def record_listed(object_type: str, objects, *, client_id_of, purpose: str) -> N
     rows = [_row("list", object_type=object_type, object_id=obj.id,
                  client_id=client_id_of(obj), purpose=purpose) for obj in objects]
     if rows:
-        db.session.execute(insert(AuditEvent), rows)
+        db.session.execute(_INSERT, rows)
 
 
-def event(action: str, **fields) -> AuditEvent:
-    """An event not yet added to the session (record's keywords): who did it is read
-    now, e.g. before a rollback that would make the user be loaded again."""
-    return AuditEvent(**_row(action, **fields))
+def event(action: str, **fields) -> dict:
+    """An event's values, not yet written (record's keywords): who did it is read now,
+    e.g. before a rollback that would make the user be loaded again."""
+    return _row(action, **fields)
+
+
+def write(values: dict) -> None:
+    """Writes an event made by `event` in one statement, outside the session's unit of
+    work (a refusal writes nothing else: a flush costs more than the insert)."""
+    db.session.execute(_INSERT, values)
 
 
 def record(
@@ -51,9 +59,9 @@ def record(
     detail: str = "",
     user=None,
 ) -> AuditEvent:
-    made = event(action, object_type=object_type, object_id=object_id, client_id=client_id,
-                 purpose=purpose, outcome=outcome, recipient=recipient, detail=detail,
-                 user=user)
+    made = AuditEvent(**_row(action, object_type=object_type, object_id=object_id,
+                             client_id=client_id, purpose=purpose, outcome=outcome,
+                             recipient=recipient, detail=detail, user=user))
     db.session.add(made)
     return made
 

@@ -2,10 +2,12 @@
 its pre-information form (save draft, submit, withdraw)."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from consult import autosave
@@ -165,18 +167,25 @@ def _can_decide(req) -> bool:
         or req.target_physician_id == current_user.id)
 
 
-def _load(request_id: int):
+@cache
+def _page_statement():
     """The request a page shows, with what the page reads loaded in few statements
-    (the message thread loads with its authors when a page shows it)."""
-    loaded = db.session.scalars(
-        select(ConsultationRequest).where(ConsultationRequest.id == request_id)
+    (the message thread loads with its authors when a page shows it); built once, as
+    building it and its cache key cost more than running it."""
+    return (
+        select(ConsultationRequest).where(ConsultationRequest.id == bindparam("id"))
         .options(joinedload(ConsultationRequest.client).lazyload(Client.consents),
                  joinedload(ConsultationRequest.referrer),
                  joinedload(ConsultationRequest.target_team),
                  joinedload(ConsultationRequest.preform).joinedload(PreForm.versions),
                  selectinload(ConsultationRequest.events).joinedload(RequestEvent.actor),
-                 selectinload(ConsultationRequest.guests).joinedload(RequestGuest.organisation))
-    ).unique().first()
+                 selectinload(ConsultationRequest.guests)
+                 .joinedload(RequestGuest.organisation)))
+
+
+def _load(request_id: int):
+    """The request a page shows, or the refusal of a missing id or one out of scope."""
+    loaded = db.session.scalars(_page_statement(), {"id": request_id}).unique().first()
     # `loaded` keeps the object in the identity map, where load_request finds it to
     # check access without another statement.
     return load_request(loaded.id if loaded else request_id)

@@ -4,7 +4,7 @@ Services flush, never commit."""
 from __future__ import annotations
 
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from consult.consultations.models import ConsultationRequest, Notification
 from consult.extensions import db
@@ -44,8 +44,13 @@ def _unread(user):
     return (Notification.user_id == user.id, Notification.read_at.is_(None))
 
 
+# Every page's header runs it: built once (see consult/accounts/sessions.py).
+_UNREAD_COUNT = select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(*_unread(user))) or 0
+    return db.session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
 
 
 def notifications_of(user):
