@@ -183,7 +183,8 @@ def _fingerprint_statements() -> list[tuple[str, str]]:
 
 def fingerprint() -> dict[str, tuple[int, str]]:
     """Per table: the number of rows and a hash of them, bookkeeping left out. Plain
-    SQL on a driver connection of its own: it runs once per example."""
+    SQL on a driver connection of its own: it runs after every example that wrote a row
+    (Watch.wrote)."""
     state = {}
     connection = db.engine.raw_connection()
     try:
