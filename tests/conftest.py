@@ -72,7 +72,8 @@ def pytest_unconfigure(config):
 def pytest_report_header(config):
     moment = moved_clock()
     engine = engine_under_test()
-    lines = [f"consult: {engine} pass; browser tests run in the {BROWSER_PASS} pass"]
+    lines = [f"consult: {engine} pass; browser tests of the "
+             + ("accessibility sweeps" if engine == "sqlite" else "flows") + " run in it"]
     if moment is not None:
         lines.append(f"consult: the clock starts at {moment.isoformat()} ({CLOCK_VARIABLE})")
     return lines
@@ -94,12 +95,16 @@ def engine_under_test() -> str:
     return "postgresql" if postgres_admin_url() else "sqlite"
 
 
-# The browser tests run in one pass, PostgreSQL's: the engine a deployment runs on, under
-# what a person sees and does. Every query behind their pages also runs on SQLite in
-# the other tests, and the SQLite pass stays the quick one to run while working. Browser
-# tests with several people's browsers open at once run in both passes: they are about
-# people acting together.
-BROWSER_PASS = "postgresql"
+# Each browser test runs in one pass. The flows run in PostgreSQL's, the engine a
+# deployment runs on, under what a person sees and does; the sweeps about the page
+# itself — axe and reflow, the keyboard, without JavaScript, error messages
+# (tests/browser/test_accessibility_*.py) — in SQLite's: what they check is the markup,
+# the same on either engine, and the two passes, run side by side, end together. Every
+# query behind their pages also runs on both engines in the other tests. Browser tests
+# with several people's browsers open at once run in both passes: they are about people
+# acting together.
+def browser_pass(item) -> str:
+    return "sqlite" if item.path.name.startswith("test_accessibility_") else "postgresql"
 
 
 def runs_in_this_pass(item) -> bool:
@@ -107,13 +112,13 @@ def runs_in_this_pass(item) -> bool:
     if marker:
         return marker.args[0] == engine_under_test()
     if item.get_closest_marker("browser") and not item.get_closest_marker("several_browsers"):
-        return engine_under_test() == BROWSER_PASS
+        return engine_under_test() == browser_pass(item)
     return True
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked engine("sqlite") or engine("postgresql") run in that engine's pass
-    only, and the browser tests in BROWSER_PASS's; in the other pass they are
+    only, and each browser test in its browser_pass; in the other pass they are
     deselected (CI runs both passes)."""
     keep, drop = [], []
     for item in items:
