@@ -112,7 +112,8 @@ def current_row() -> LoginSession | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    row = db.session.scalars(_row_statement("token_hash"), {"key": _hash(token)}).unique().first()
+    row = db.session.scalars(_row_statement("token_hash"),
+                             {"key": _hash(token)}).unique().first()
     if row is None:
         session.pop(SESSION_KEY, None)
         g.session_ended = True
@@ -140,7 +141,8 @@ def reload_current() -> None:
     the database in one statement (each would otherwise be loaded on first use)."""
     row = g.get("login_session")
     if row is not None:
-        db.session.scalars(_row_statement("id"), {"key": inspect(row).identity[0]}).unique().first()
+        db.session.scalars(_row_statement("id"),
+                           {"key": inspect(row).identity[0]}).unique().first()
 
 
 def touch() -> None:
