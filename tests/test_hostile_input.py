@@ -340,9 +340,9 @@ def test_the_watch_sees_every_write_but_the_bookkeeping(app, watch):
     user = factories.create_user("referrer")
     db.session.commit()
 
-    def wrote(statement, **parameters) -> bool:
+    def wrote(statement) -> bool:
         watch.clear()
-        db.session.execute(statement, parameters)
+        db.session.execute(statement)
         db.session.commit()
         return watch.wrote
 

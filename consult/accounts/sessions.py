@@ -31,13 +31,13 @@ TOUCH_EVERY = timedelta(seconds=60)
 # them. After a commit or a rollback, the row is read again by its id, overwriting
 # what was loaded.
 @cache
-def _row_statement(by: str):
-    statement = select(LoginSession).options(
+def _row_statements():
+    row = select(LoginSession).options(
         joinedload(LoginSession.user).joinedload(User.role_rows))
-    if by == "token_hash":
-        return statement.where(LoginSession.token_hash == bindparam("key"))
-    return (statement.where(LoginSession.id == bindparam("key"))
-            .execution_options(populate_existing=True))
+    by_token = row.where(LoginSession.token_hash == bindparam("key"))
+    again = row.where(LoginSession.id == bindparam("key")).execution_options(
+        populate_existing=True)
+    return by_token, again
 
 
 def _hash(token: str) -> str:
@@ -112,8 +112,8 @@ def current_row() -> LoginSession | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    row = db.session.scalars(_row_statement("token_hash"),
-                             {"key": _hash(token)}).unique().first()
+    by_token, _again = _row_statements()
+    row = db.session.scalars(by_token, {"key": _hash(token)}).unique().first()
     if row is None:
         session.pop(SESSION_KEY, None)
         g.session_ended = True
@@ -141,8 +141,8 @@ def reload_current() -> None:
     the database in one statement (each would otherwise be loaded on first use)."""
     row = g.get("login_session")
     if row is not None:
-        db.session.scalars(_row_statement("id"),
-                           {"key": inspect(row).identity[0]}).unique().first()
+        _by_token, again = _row_statements()
+        db.session.scalars(again, {"key": inspect(row).identity[0]}).unique().first()
 
 
 def touch() -> None:

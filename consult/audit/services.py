@@ -13,8 +13,10 @@ from consult.timeutil import utcnow
 _INSERT = insert(AuditEvent)
 
 
-def _row(action, *, object_type="", object_id=None, client_id=None, purpose="",
-         outcome="allowed", recipient="", detail="", user=None) -> dict:
+def event(action: str, *, object_type="", object_id=None, client_id=None, purpose="",
+          outcome="allowed", recipient="", detail="", user=None) -> dict:
+    """An event's values, not yet written: who did it (the current user unless given)
+    is read now, e.g. before a rollback that would make the user be loaded again."""
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     return dict(
@@ -29,16 +31,10 @@ def _row(action, *, object_type="", object_id=None, client_id=None, purpose="",
 def record_listed(object_type: str, objects, *, client_id_of, purpose: str) -> None:
     """One "list" event per object a page shows, written as a single multi-row
     statement, so that a longer list does not mean more statements (SPEC §10)."""
-    rows = [_row("list", object_type=object_type, object_id=obj.id,
-                 client_id=client_id_of(obj), purpose=purpose) for obj in objects]
+    rows = [event("list", object_type=object_type, object_id=obj.id,
+                  client_id=client_id_of(obj), purpose=purpose) for obj in objects]
     if rows:
         db.session.execute(_INSERT, rows)
-
-
-def event(action: str, **fields) -> dict:
-    """An event's values, not yet written (record's keywords): who did it is read now,
-    e.g. before a rollback that would make the user be loaded again."""
-    return _row(action, **fields)
 
 
 def write(values: dict) -> None:
@@ -59,9 +55,9 @@ def record(
     detail: str = "",
     user=None,
 ) -> AuditEvent:
-    made = AuditEvent(**_row(action, object_type=object_type, object_id=object_id,
-                             client_id=client_id, purpose=purpose, outcome=outcome,
-                             recipient=recipient, detail=detail, user=user))
+    made = AuditEvent(**event(action, object_type=object_type, object_id=object_id,
+                              client_id=client_id, purpose=purpose, outcome=outcome,
+                              recipient=recipient, detail=detail, user=user))
     db.session.add(made)
     return made
 

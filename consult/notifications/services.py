@@ -40,13 +40,12 @@ def notify(user, request_id: int | None, kind: str) -> Notification | None:
     return notification
 
 
-def _unread(user):
-    return (Notification.user_id == user.id, Notification.read_at.is_(None))
+def _unread(user_id):
+    return (Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
 # Every page's header runs it: built once (see consult/accounts/sessions.py).
-_UNREAD_COUNT = select(func.count(Notification.id)).where(
-    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+_UNREAD_COUNT = select(func.count(Notification.id)).where(*_unread(bindparam("user_id")))
 
 
 def unread_count(user) -> int:
@@ -68,8 +67,8 @@ def _mark_read(*conditions) -> int:
 
 def mark_read_for_request(user, request_id: int) -> int:
     """Opening a request reads its notifications; returns how many were unread."""
-    return _mark_read(*_unread(user), Notification.request_id == request_id)
+    return _mark_read(*_unread(user.id), Notification.request_id == request_id)
 
 
 def mark_all_read(user) -> int:
-    return _mark_read(*_unread(user))
+    return _mark_read(*_unread(user.id))
