@@ -5,7 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 from consult.extensions import db
@@ -92,7 +92,38 @@ def fmt_time(value: datetime | None) -> str:
     return f"{local.hour}.{local.minute:02d}"
 
 
+def template_translations():
+    """The translations of the locale in force, for the templates' `_()`: Flask-Babel
+    finds them anew on every call (half a dozen context lookups and the locale's name),
+    and a page's layout alone makes fifteen such calls. Here they are found once per
+    locale; the locale is still asked for on every call, so that `force_locale` (an
+    e-mail in its recipient's language) is obeyed. A request keeps one locale object:
+    the last one seen is recognised by identity, the others by value."""
+    found: dict = {}
+    recent = (object(), None)  # (a locale, its translations), replaced as one
+
+    def translations():
+        nonlocal recent
+        locale = get_locale()
+        seen, current = recent
+        if seen is not locale:
+            current = found.get(locale)
+            if current is None:
+                current = found[locale] = get_translations()
+            recent = (locale, current)
+        return current
+
+    return translations
+
+
 def init_app(app) -> None:
+    translations = template_translations()
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.before_request(apply_language_choice)
     app.after_request(remember_language_choice)
     app.jinja_env.filters["datetime"] = fmt_datetime

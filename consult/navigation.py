@@ -1,6 +1,7 @@
 """The main navigation: one entry per page a role uses. Later capabilities add theirs."""
 from __future__ import annotations
 
+from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -30,5 +31,25 @@ def main_navigation() -> list[tuple[str, str]]:
     ]
 
 
+def address_cache():
+    """`url_for` for the templates. An address without arguments (the navigation, the
+    header's links) or of a static file is the same on every request under one mount
+    point: it is built once per mount point, not on every page (a page's layout built
+    nineteen of them). Any other call is `url_for` itself."""
+    built: dict[tuple, str] = {}
+
+    def page_url(endpoint: str, **values) -> str:
+        if values and not (endpoint == "static" and values.keys() == {"filename"}):
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        address = built.get(key)
+        if address is None:
+            address = built[key] = url_for(endpoint, **values)
+        return address
+
+    return page_url
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["main_navigation"] = main_navigation
+    app.jinja_env.globals["url_for"] = address_cache()

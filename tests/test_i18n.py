@@ -80,3 +80,47 @@ def test_committed_compiled_catalog_matches_its_po_file(language):
 def test_language_links_keep_the_rest_of_the_query(client):
     page = client.get("/login?next=%2Fadmin%2F&lang=en").text
     assert 'href="/login?next=%2Fadmin%2F&amp;lang=fi"' in page
+
+
+def test_templates_speak_the_language_in_force_even_when_it_is_forced(app):
+    """The templates' `_()` finds its translations once per locale (consult.i18n): a
+    request in one language, and an e-mail inside it forced into another, each get
+    their own, in either order, and the request's language comes back afterwards."""
+    import contextvars
+
+    from flask import g, render_template_string
+    from flask_babel import force_locale
+
+    def said() -> str:
+        return render_template_string('{{ _("Log out") }}')
+
+    def request_in(first: str, forced: str) -> tuple[str, str, str]:
+        with app.app_context(), app.test_request_context(f"/?lang={first}"):
+            g.lang_choice = first
+            before = said()
+            with force_locale(forced):
+                during = said()
+            return before, during, said()
+
+    expected = {"fi": "Kirjaudu ulos", "sv": "Logga ut", "en": "Log out"}
+    for first, forced in (("fi", "sv"), ("en", "fi"), ("sv", "en"), ("fi", "en")):
+        # each request in a context of its own, as under a server
+        assert contextvars.Context().run(request_in, first, forced) == (
+            expected[first], expected[forced], expected[first])
+
+
+def test_a_template_address_is_url_for_under_any_mount_point(app):
+    """The addresses the templates build once (consult.navigation.address_cache) are
+    what `url_for` builds, also for an app mounted under a path, and calls with other
+    arguments are left to `url_for`."""
+    from flask import render_template_string, url_for
+
+    template = ("{{ url_for('home.my_work') }} {{ url_for('static', filename='js/consult.js') }} "
+                "{{ url_for('meetings.run', meeting_id=7) }}")
+    for root in ("", "/tiimi", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            expected = " ".join([url_for("home.my_work"),
+                                 url_for("static", filename="js/consult.js"),
+                                 url_for("meetings.run", meeting_id=7)])
+            assert render_template_string(template) == expected
+            assert expected.startswith(root + "/")
