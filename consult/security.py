@@ -7,6 +7,7 @@ import uuid
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -50,6 +51,23 @@ def set_security_headers(app):
     app.after_request(apply)
 
 
+# The error pages' titles and messages, translated when a page is made (only the one
+# it shows).
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("No access"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    409: _l("Conflict"),
+    422: _l("Check the information"),
+    429: _l("Too many requests"),
+}
+ERROR_MESSAGES = {
+    403: _l("Your roles do not give access to this page."),
+    404: _l("The page does not exist, or you have no access to it."),
+}
+
+
 def _error_page(status: int, title: str, message: str, incident: str | None = None):
     return (
         render_template("errors/error.html", status=status, title=title,
@@ -69,24 +87,12 @@ def register_error_pages(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        titles = {
-            400: _("Bad request"),
-            403: _("No access"),
-            404: _("Page not found"),
-            405: _("Not allowed"),
-            409: _("Conflict"),
-            422: _("Check the information"),
-            429: _("Too many requests"),
-        }
-        messages = {
-            403: _("Your roles do not give access to this page."),
-            404: _("The page does not exist, or you have no access to it."),
-        }
         status = error.code or 500
         if status >= 500:
             return internal_error(error)
-        return _error_page(status, titles.get(status, _("Error")),
-                           messages.get(status, _("The request could not be handled.")))
+        return _error_page(status, str(ERROR_TITLES.get(status, _l("Error"))),
+                           str(ERROR_MESSAGES.get(status,
+                                                  _l("The request could not be handled."))))
 
     @app.errorhandler(Exception)
     def internal_error(error):
