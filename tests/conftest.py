@@ -76,7 +76,8 @@ def pytest_report_header(config):
     moment = moved_clock()
     engine = engine_under_test()
     lines = [f"consult: {engine} pass; browser tests of the "
-             + ("accessibility sweeps" if engine == "sqlite" else "flows") + " run in it"]
+             + ("accessibility sweeps and the front door" if engine == "sqlite" else "flows")
+             + " run in it"]
     if moment is not None:
         lines.append(f"consult: the clock starts at {moment.isoformat()} ({CLOCK_VARIABLE})")
     return lines
@@ -98,16 +99,24 @@ def engine_under_test() -> str:
     return "postgresql" if postgres_admin_url() else "sqlite"
 
 
-# Each browser test runs in one pass. The flows run in PostgreSQL's, the engine a
-# deployment runs on, under what a person sees and does; the sweeps about the page
-# itself — axe and reflow, the keyboard, without JavaScript, error messages
-# (tests/browser/test_accessibility_*.py) — in SQLite's: what they check is the markup,
-# the same on either engine, and the two passes, run side by side, end together. Every
-# query behind their pages also runs on both engines in the other tests. Browser tests
-# with several people's browsers open at once run in both passes: they are about people
+# Each browser test runs in one pass. The flows that take a case through its states run
+# in PostgreSQL's, the engine a deployment runs on, under what a person sees and does.
+# In SQLite's run the sweeps about the page itself — axe and reflow, the keyboard,
+# without JavaScript, error messages (tests/browser/test_accessibility_*.py) — and the
+# front door: logging in, the second factor, a new password, the session and the
+# language (test_foundation_browser, test_second_factor_browser,
+# test_password_reset_browser). What these check is the markup and the browser's side
+# of the accounts; every query behind them runs on both engines in the other tests
+# (tests/test_accounts.py, test_second_factor.py, test_password_reset.py and the
+# route tests), and the two passes, run side by side, end together. Browser tests with
+# several people's browsers open at once run in both passes: they are about people
 # acting together.
+SQLITE_BROWSER_FILES = ("test_accessibility_", "test_foundation_browser",
+                        "test_second_factor_browser", "test_password_reset_browser")
+
+
 def browser_pass(item) -> str:
-    return "sqlite" if item.path.name.startswith("test_accessibility_") else "postgresql"
+    return "sqlite" if item.path.name.startswith(SQLITE_BROWSER_FILES) else "postgresql"
 
 
 def runs_in_this_pass(item) -> bool:
