@@ -131,13 +131,16 @@ def runs_in_this_pass(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """Tests marked engine("sqlite") or engine("postgresql") run in that engine's pass
     only, and each browser test in its browser_pass; in the other pass they are
-    deselected (CI runs both passes)."""
+    deselected (CI runs both passes). The tests marked long run first, in the order
+    they had (pytest-randomly's shuffle runs before this): a worker that ends while
+    the other is still in a long test waits idle, so the passes end on short tests."""
     keep, drop = [], []
     for item in items:
         (keep if runs_in_this_pass(item) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    keep.sort(key=lambda item: item.get_closest_marker("long") is None)
+    items[:] = keep
 
 
 @contextmanager

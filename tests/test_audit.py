@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from consult.audit.models import AuditEvent
@@ -96,6 +97,7 @@ def test_denied_access_leaves_its_event_even_though_the_request_fails(client, au
     assert [(e.client_id, e.user_id) for e in events] == [(target.id, referrer.id)]
 
 
+@pytest.mark.long
 def test_no_route_changes_or_deletes_audit_rows(app):
     """Every POST route, used with valid data by its owner, leaves earlier events as
     they were: the trail only grows."""

@@ -31,6 +31,8 @@ from tests.conftest import SECRET, moved_clock
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = factories.PASSWORD  # every test user's
 
+pytestmark = pytest.mark.long  # a real server in its own process, and many bookings
+
 
 MOVED_GUNICORN = ("import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=True)"
                   ".start(); from gunicorn.app.wsgiapp import run; sys.argv[0] = 'gunicorn'; run()")

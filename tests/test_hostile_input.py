@@ -453,6 +453,7 @@ def build_world(endpoint):
 
 # POST forms as their owner -----------------------------------------------------------
 
+@pytest.mark.long
 @pytest.mark.parametrize("endpoint,method", FUZZED_POSTS)
 def test_form_survives_hostile_input(app, client, auth, watch, endpoint, method):
     world = build_world(endpoint)
@@ -504,6 +505,7 @@ def test_every_page_that_reads_a_query_string_is_fuzzed():
     assert read - UNFUZZED_ARGS <= fuzzed, "add the page to QUERY_ARGS"
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("endpoint", sorted(QUERY_ARGS))
 def test_query_string_survives_hostile_input(app, client, auth, watch, endpoint):
     world = build_world(endpoint)
@@ -586,6 +588,7 @@ PUBLIC_FORMS = {
 # outbox, which is 404 outside development).
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("endpoint", sorted(PUBLIC_FORMS))
 def test_public_form_survives_hostile_input(app, watch, endpoint):
     user = factories.create_user(

@@ -26,6 +26,8 @@ from consult.consultations.models import ConsultationRequest
 from tests import factories
 from tests.conftest import csrf_from
 
+pytestmark = pytest.mark.long  # every page for every person: tens of seconds
+
 # The tables whose ids the crawl tries, by the name routes give the id.
 ID_TABLES = {"meeting_id": Meeting, "request_id": ConsultationRequest, "client_id": Client,
              "protocol_id": Protocol, "item_id": AgendaItem}

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import axe_violations, inject_axe, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 REFLOW_WIDTH = 320  # CSS px: 1280 px at 400 %, WCAG 2.1 SC 1.4.10
 WIDE = {"width": 1280, "height": 900}

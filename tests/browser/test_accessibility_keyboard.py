@@ -22,7 +22,7 @@ from consult.extensions import db
 from tests import factories
 from tests.browser.conftest import demo_request_id, sign_in, tab_to
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 TIMEOUT_MS = 60_000
 
