@@ -66,3 +66,15 @@ def test_individual_numbers_below_two_are_refused():
 def test_lowercase_and_surrounding_spaces_are_normalised():
     code = identity_code("150308a", 234)
     assert parse(f"  {code.lower()} ").code == code.upper()
+
+
+def test_the_test_worlds_codes_are_never_the_demo_worlds():
+    """Tests put clients of their own beside the demo world and look for a client's
+    identity code on pages (tests/test_scope_invisible.py): a factory's code equal to a
+    demo client's would show one client's code on the other's page. The factory's
+    default codes, whatever its counter, are none of the demo's."""
+    from consult.demo import CLIENTS, demo_identity_code
+
+    demo = {demo_identity_code(birth, number) for _name, _first, birth, number, *_ in CLIENTS}
+    assert len(demo) == len(CLIENTS)
+    assert not {identity_code() for _ in range(200)} & demo
