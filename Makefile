@@ -33,13 +33,14 @@ REPORTS := .test-reports
 # install's time. The test packages are installed with the app's in one go.
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 
-$(VENV)/.runtime: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
 	$(PIP) -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(PY)
 	$(PIP) -r requirements.txt -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 

@@ -1,4 +1,5 @@
-"""The main navigation: one entry per page a role uses. Later capabilities add theirs."""
+"""The main navigation: one entry per page a role uses (later capabilities add theirs);
+and the addresses the templates build, the layout's among them."""
 from __future__ import annotations
 
 from flask import request, url_for
