@@ -25,6 +25,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     _tune_sqlite(app)
+    from consult.indicators import ledger
+
+    ledger.init_app(app)  # the indicators' counts follow every committed change
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

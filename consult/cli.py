@@ -27,10 +27,17 @@ def fail(message: str) -> None:
 
 @click.command("init-db")
 def init_db() -> None:
-    """Create or upgrade the database schema by running the migrations."""
+    """Create or upgrade the database schema by running the migrations; fill the
+    indicators' counts if an upgrade has just added them to a database with cases."""
     from flask_migrate import upgrade
 
+    from consult.indicators import ledger
+
     upgrade()
+    if ledger.missing():
+        ledger.rebuild()
+        db.session.commit()
+        click.echo("The indicators' counts were computed from the cases.")
     click.echo("Database is up to date.")
 
 
@@ -153,6 +160,7 @@ def teams_list() -> None:
 
 def register_cli(app: Flask) -> None:
     from consult import backup, retention
+    from consult.indicators import cli as indicators_cli
     from consult.outbox import cli as outbox_cli
     from consult.scheduling import cli as scheduling_cli
     from consult.volume import cli as volume_cli
@@ -162,5 +170,6 @@ def register_cli(app: Flask) -> None:
     scheduling_cli.register(app)
     outbox_cli.register(app)
     volume_cli.register(app)
+    indicators_cli.register(app)
     retention.init_app(app)  # also the audit trail's append-only guard
     backup.register(app)

@@ -17,3 +17,4 @@ from consult.protocols.models import ActionItem, Addendum, Protocol, Recommendat
 from consult.followups.models import FollowUp  # noqa: F401
 from consult.outbox.models import OutboxMessage, ReminderRun  # noqa: F401
 from consult.invites.models import CalendarFeed  # noqa: F401
+from consult.indicators.models import IndicatorCount, IndicatorFact  # noqa: F401

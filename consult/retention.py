@@ -31,6 +31,7 @@ from consult.consultations.models import (
 from consult.consultations.states import OPEN_STATES, STATES
 from consult.extensions import db
 from consult.followups.models import FollowUp
+from consult.indicators import ledger
 from consult.invites.models import CalendarFeed
 from consult.meetings.models import AgendaGuest, AgendaItem, Attendance, Delivery
 from consult.outbox.models import OutboxMessage
@@ -234,6 +235,7 @@ def _delete_cases(ids: list[int], rows: Counter) -> None:
     for statement in statements:
         result = db.session.execute(statement, execution_options={"synchronize_session": False})
         rows[statement.table.name] += result.rowcount
+    ledger.touch(ids)  # the indicators forget the cases when the purge commits
 
 
 def expired_client_ids(cutoff: datetime, cutoff_day: date) -> list[int]:

@@ -11,6 +11,7 @@ medians, nearest-rank percentiles, shares and the small-cell rule.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 
 MIN_CELL = 5
@@ -54,6 +55,7 @@ class Value:
         return not self.suppressed and self.number is not None
 
 
+@lru_cache(maxsize=4096)  # a Value is immutable; a page makes thousands of them
 def count(n: int) -> Value:
     return Value("count", n, n, suppressed=small(n))
 
@@ -71,3 +73,27 @@ def days(values: list[int], statistic: str) -> Value:
         return Value("days", None, len(values), suppressed=bool(values))
     number = median(values) if statistic == "median" else nearest_rank(values, 90)
     return Value("days", number, len(values))
+
+
+def _at(ordered: list[tuple[float, int]], index: int) -> float:
+    """The value at 0-based `index` of the sorted values that `ordered` counts."""
+    for value, n in ordered:
+        if index < n:
+            return float(value)
+        index -= n
+    raise IndexError(index)
+
+
+def days_counted(counts: dict[int, int], statistic: str) -> Value:
+    """`days()` of the values that `counts` ({days: how many cases}) holds."""
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+    total = sum(n for _, n in ordered)
+    if total < MIN_CELL:
+        return Value("days", None, total, suppressed=bool(total))
+    if statistic == "median":
+        middle = total // 2
+        number = (_at(ordered, middle) if total % 2
+                  else (_at(ordered, middle - 1) + _at(ordered, middle)) / 2)
+    else:
+        number = _at(ordered, max(1, math.ceil(90 / 100 * total)) - 1)
+    return Value("days", number, total)

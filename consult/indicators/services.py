@@ -27,10 +27,10 @@ measures are computed in `measures.py`. Nothing here names a client."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
 
 from consult.catalogue.models import Service
 from consult.consultations.models import ConsultationRequest as CR
@@ -38,18 +38,18 @@ from consult.consultations.models import RequestEvent
 from consult.consultations.states import MODES
 from consult.extensions import db
 from consult.followups.models import PLAN_CHANGES, FollowUp
-from consult.indicators import measures
-from consult.indicators.periods import Period, helsinki_date, months_until, utc_midnight
+from consult.indicators import ledger, measures
+from consult.indicators.ledger import DECISION_ACTS, DISCUSSION_ACTS, NO_SERVICE
+from consult.indicators.models import IndicatorCount, IndicatorFact
+from consult.indicators.periods import (Period, helsinki_date, months_until, pieces,
+                                        utc_midnight)
 from consult.meetings.models import AgendaItem, Meeting
 from consult.organisations.models import ORGANISATION_KINDS, Organisation, Team, TeamMembership
 from consult.protocols.models import PATHS, ActionItem, Protocol, Recommendation
 from consult.scheduling.models import Booking, Slot
 from consult.timeutil import today
 
-DECISION_ACTS = ("accept", "resolve_at_consultation", "decline", "book_slot", "propose_slots")
-DISCUSSION_ACTS = ("finalise_protocol", "sign_note", "sign_statement")
 ALL = "all"  # the key of all the user's teams together
-NO_SERVICE = "free_text"  # a recommendation that points to no catalogue service
 INDICATOR_ROLES = ("coordinator", "manager")
 
 
@@ -100,13 +100,6 @@ class Indicators:
     figures: dict  # team id or ALL → Figures
     snapshot_day: date
     services: dict = field(default_factory=dict)  # service id → (name_fi, name_sv, name_en)
-
-
-def _team_of_case():
-    """The join condition of a request and a team it is a case of: addressed to the
-    team, or to its physician."""
-    return or_(CR.target_team_id == Team.id,
-               and_(Team.physician_id.is_not(None), CR.target_physician_id == Team.physician_id))
 
 
 def _scoped(teams: list[Team], kind: str | None):
@@ -160,7 +153,9 @@ def _received_dates(scoped, start, end) -> list:
 
 
 def _discussed(scoped, start, end) -> list:
-    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.mode).select_from(RequestEvent)
+    # Each discussion counts (a case may have more than one), under "all" once.
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, RequestEvent.id, CR.mode)
+                   .select_from(RequestEvent)
                    .join(CR, CR.id == RequestEvent.request_id))
     return db.session.execute(query.where(RequestEvent.act.in_(DISCUSSION_ACTS),
                                           RequestEvent.at >= start,
@@ -207,6 +202,12 @@ def _breakdown(counter: Counter, keys) -> list[tuple[str, measures.Value]]:
     return [(key, measures.count(counter.get(key, 0))) for key in keys]
 
 
+def _service_order(pair) -> tuple:
+    """Recommendations by service: the most first, free text last, ties by service."""
+    key, value = pair
+    return (key == NO_SERVICE, -value.cases, str(key))
+
+
 def _figures(rows: dict, months: list[Period]) -> Figures:
     """One unit's figures from its rows (each list holds one unit's, one row per thing
     counted)."""
@@ -250,7 +251,7 @@ def _figures(rows: dict, months: list[Period]) -> Figures:
         by_kind=_breakdown(kinds, ORGANISATION_KINDS),
         by_mode=_breakdown(modes, MODES),
         by_service=sorted(((key, measures.count(c)) for key, c in services.items()),
-                          key=lambda pair: (pair[0] == NO_SERVICE, -pair[1].cases)),
+                          key=_service_order),
         paths=_breakdown(paths, PATHS),
         plan_changed=_breakdown(plans, PLAN_CHANGES),
         meeting_needed=_breakdown(needed, ("yes", "no")),
@@ -282,8 +283,10 @@ def _split(rows: list, teams: list[Team], *, key_index: int = 1) -> dict:
     return split
 
 
-def compute(teams: list[Team], period: Period, kind: str | None = None) -> Indicators:
-    """Every measure for `period`, for each team and for all of them together."""
+def compute_direct(teams: list[Team], period: Period, kind: str | None = None) -> Indicators:
+    """Every measure for `period`, for each team and for all of them together, from the
+    tables themselves: what the kept counts must always agree with, and the answer when
+    a kind of organisation is chosen (the counts are not kept by kind)."""
     team_ids = [team.id for team in teams]
     snapshot = min(period.end, today())
     months = months_until(period)
@@ -311,29 +314,185 @@ def compute(teams: list[Team], period: Period, kind: str | None = None) -> Indic
                       snapshot_day=snapshot, services=services)
 
 
+
+# From the kept counts ---------------------------------------------------------------
+
+KEY_MEASURES = ("received", "resolved", "returned", "decision", "consultation", "discussed")
+BREAKDOWN_MEASURES = ("by_kind", "service", "path", "plan", "needed")
+SNAPSHOT_MEASURES = ("open_from", "open_until", "overdue_from", "overdue_until")
+EVER = date(1900, 1, 1)
+TOTAL = -1  # the target of a tally of every target together
+
+
+def _tally(questions: dict, targets) -> Counter:
+    """{(question, measure, key, team id, physician id): n} in one statement.
+    `questions` maps a name to (measures, periods.pieces(…), by target): the facts of
+    those measures that fall in those pieces — whole years and months from the counts,
+    the days from the facts — by target, or all together (team and physician TOTAL).
+    `targets(table)` says which targets count. The question "trend" asks for months
+    only, and its keys are the months' first days."""
+    selects = []
+    for name, (measures_, parts, by_target) in questions.items():
+        for table, grain_of, amount in (
+                (IndicatorCount, lambda g: g != "day", func.sum(IndicatorCount.n)),
+                (IndicatorFact, lambda g: g == "day", func.count())):
+            column = table.start if table is IndicatorCount else table.day
+            when = [and_(table.grain == grain, column >= first, column < following)
+                    if table is IndicatorCount else and_(column >= first, column < following)
+                    for grain, first, following in parts if grain_of(grain)]
+            if not when:
+                continue
+            key = cast(table.start, String) if name == "trend" else table.key
+            grouped = (table.measure, key, *((table.team_id, table.physician_id)
+                                             if by_target else ()))
+            columns = grouped if by_target else (*grouped, literal(TOTAL), literal(TOTAL))
+            selects.append(select(literal(name), *columns, amount)
+                           .where(or_(*when), table.measure.in_(measures_), targets(table))
+                           .group_by(*grouped))
+    tallied: Counter = Counter()
+    for name, measure, key, team, physician, n in db.session.execute(union_all(*selects)):
+        tallied[(name, measure, key, team, physician)] += int(n)
+    return tallied
+
+
+def _of_teams(team_ids: list[int], physician_ids: list[int]):
+    return lambda table: or_(table.team_id.in_(team_ids),
+                             table.physician_id.in_(physician_ids))
+
+
+def _by_unit(tallied: Counter, teams: list[Team]) -> dict:
+    """The tallies by team, and under ALL each once (a request has one target)."""
+    team_ids = {team.id for team in teams}
+    by_physician: dict = defaultdict(list)
+    for team in teams:
+        if team.physician_id:
+            by_physician[team.physician_id].append(team.id)
+    units: dict = defaultdict(lambda: defaultdict(Counter))
+    for (question, measure, key, team, physician), n in tallied.items():
+        if team == TOTAL:
+            units[ALL][question][(measure, key)] += n
+            continue
+        owners = ([team] if team in team_ids else []) + by_physician.get(physician, [])
+        for owner in owners:
+            units[owner][question][(measure, key)] += n
+        if owners:
+            units[ALL][question][(measure, key)] += n
+    return units
+
+
+def _by_month(trend: Counter) -> Counter:
+    """{first day of a month: received} of the trend's tallies."""
+    return Counter({date.fromisoformat(str(key)[:10]): n for (_, key), n in trend.items()})
+
+
+def _counted_figures(period_counts: Counter, trend_counts: Counter,
+                     snapshot_counts: Counter, months: list[Period], full: bool) -> Figures:
+    """One unit's figures; with `full`, its breakdowns and trend too."""
+    def keyed(measure):
+        return {key: n for (m, key), n in period_counts.items() if m == measure and n}
+
+    received = period_counts[("received", "")]
+    decision = {int(k): n for k, n in keyed("decision").items()}
+    consultation = {int(k): n for k, n in keyed("consultation").items()}
+    services = keyed("service")
+    open_now = snapshot_counts[("open_from", "")] - snapshot_counts[("open_until", "")]
+    overdue = snapshot_counts[("overdue_from", "")] - snapshot_counts[("overdue_until", "")]
+    figures = Figures(
+        received=measures.count(received),
+        resolved_share=measures.share(period_counts[("resolved", "")], received),
+        returned_share=measures.share(period_counts[("returned", "")], received),
+        decision_median=measures.days_counted(decision, "median"),
+        decision_p90=measures.days_counted(decision, "p90"),
+        consultation_median=measures.days_counted(consultation, "median"),
+        consultation_p90=measures.days_counted(consultation, "p90"),
+        discussed=measures.count(sum(keyed("discussed").values())),
+        actions_open=measures.count(open_now),
+        actions_overdue=measures.count(overdue),
+    )
+    if not full:
+        return figures
+    return replace(
+        figures,
+        by_kind=_breakdown(Counter(keyed("by_kind")), ORGANISATION_KINDS),
+        by_mode=_breakdown(Counter(keyed("discussed")), MODES),
+        by_service=sorted(((int(key) if key != NO_SERVICE else key, measures.count(n))
+                           for key, n in services.items()),
+                          key=_service_order),
+        paths=_breakdown(Counter(keyed("path")), PATHS),
+        plan_changed=_breakdown(Counter(keyed("plan")), PLAN_CHANGES),
+        meeting_needed=_breakdown(Counter(keyed("needed")), ("yes", "no")),
+        trend=[(month, measures.count(trend_counts[month.start])) for month in months],
+    )
+
+
+def compute(teams: list[Team], period: Period, kind: str | None = None, *,
+            every_breakdown: bool = True) -> Indicators:
+    """Every measure for `period`, for each team and for all of them together, from
+    the counts and facts the ledger keeps (models.py); with a kind of organisation
+    chosen, from the tables (`compute_direct`). Without `every_breakdown` (the page,
+    which shows the breakdowns and the trend of all teams together only) a team's
+    figures are its key figures: reading the breakdowns of every team of a region
+    would cost most of the time."""
+    if kind:
+        return compute_direct(teams, period, kind)
+    ledger.settle()
+    snapshot = min(period.end, today())
+    months = months_until(period)
+    figures, services = {}, {}
+    if teams:
+        team_ids = [team.id for team in teams]
+        physician_ids = sorted({team.physician_id for team in teams if team.physician_id})
+        in_period = pieces(period.start, period.end)
+        trend_months = [("month", months[0].start, months[-1].end + timedelta(days=1))]
+        questions = {
+            "period": (KEY_MEASURES, in_period, True),
+            "breakdown": (BREAKDOWN_MEASURES, in_period, every_breakdown),
+            "snapshot": (SNAPSHOT_MEASURES, pieces(EVER, snapshot), True),
+            "trend": (("received",), trend_months, every_breakdown),
+        }
+        units = _by_unit(_tally(questions, _of_teams(team_ids, physician_ids)), teams)
+        for key in [*team_ids, ALL]:
+            unit = units.get(key) or defaultdict(Counter)
+            figures[key] = _counted_figures(unit["period"] + unit["breakdown"],
+                                            _by_month(unit["trend"]), unit["snapshot"],
+                                            months, full=every_breakdown or key == ALL)
+        # Asked for also when there are none: as many statements whatever the data.
+        wanted = [key for key, _ in figures[ALL].by_service if key != NO_SERVICE]
+        services = {row[0]: tuple(row[1:]) for row in db.session.execute(
+            select(Service.id, Service.name_fi, Service.name_sv, Service.name_en)
+            .where(Service.id.in_(wanted)))}
+    return Indicators(period=period, kind=kind, teams=teams, figures=figures,
+                      snapshot_day=snapshot, services=services)
+
+
 def region_this_month(user) -> dict[str, measures.Value]:
     """A manager's "my work" figures: requests received this month, cases discussed
     this month and action items overdue today, for every team of their region
-    together, in one statement (the full set is on the indicators page)."""
+    together (the full set is on the indicators page)."""
     from consult.indicators.periods import month_of
 
-    start, end = month_of(today()).utc_bounds()
-    region_case = exists().where(_team_of_case(), Team.region == user.organisation.region)
-    received = select(func.count(CR.id)).where(
-        CR.first_submitted_at >= start, CR.first_submitted_at < end, region_case)
-    discussed = (select(func.count(RequestEvent.id))
-                 .join(CR, CR.id == RequestEvent.request_id)
-                 .where(RequestEvent.act.in_(DISCUSSION_ACTS), RequestEvent.at >= start,
-                        RequestEvent.at < end, region_case))
-    overdue = (select(func.count(ActionItem.id))
-               .join(Protocol, Protocol.id == ActionItem.protocol_id)
-               .join(CR, CR.id == Protocol.request_id)
-               .where(Protocol.finalised_at.is_not(None), ActionItem.state == "open",
-                      ActionItem.due_on < today(), region_case))
-    row = db.session.execute(select(received.scalar_subquery(), discussed.scalar_subquery(),
-                                    overdue.scalar_subquery())).one()
-    return {name: measures.count(value or 0)
-            for name, value in zip(("received", "discussed", "overdue"), row)}
+    ledger.settle()
+    region = select(Team).where(Team.region == user.organisation.region).subquery()
+
+    def in_region(table):  # a region's case counts once, whichever of its teams has it
+        return or_(table.team_id.in_(select(region.c.id)),
+                   table.physician_id.in_(select(region.c.physician_id)
+                                          .where(region.c.physician_id.is_not(None))))
+
+    month = month_of(today())
+    tallied = _tally({
+        "month": (("received", "discussed"), pieces(month.start, month.end), False),
+        "snapshot": (("overdue_from", "overdue_until"), pieces(EVER, today()), False),
+    }, in_region)
+    total: Counter = Counter()
+    for (question, measure, _key, _team, _physician), n in tallied.items():
+        total[(question, measure)] += n
+    return {
+        "received": measures.count(total[("month", "received")]),
+        "discussed": measures.count(total[("month", "discussed")]),
+        "overdue": measures.count(total[("snapshot", "overdue_from")]
+                                  - total[("snapshot", "overdue_until")]),
+    }
 
 
 def service_names(indicators: Indicators, language: str) -> dict:

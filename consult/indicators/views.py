@@ -50,7 +50,8 @@ def indicators_page():
     if period is None:
         return render_template("indicators/page.html", form=form, teams=teams,
                                indicators=None), 422
-    indicators = services.compute(chosen, period, form.kind.data or None)
+    indicators = services.compute(chosen, period, form.kind.data or None,
+                                  every_breakdown=False)
     focus = indicators.figures.get(services.ALL)
     language = current_language()
     kind_names = organisation_kind_labels()

@@ -22,6 +22,7 @@ from consult.accounts.passwords import hash_password
 from consult.catalogue.models import Service
 from consult.catalogue.services import seed_catalogue
 from consult.extensions import db
+from consult.indicators import ledger
 from consult.scheduling.availability import local_to_utc
 from consult.volume.cases import CasePlanner
 from consult.volume.emit import Emitter
@@ -72,5 +73,6 @@ def seed_volume(cases: int, seed: int = 1) -> Summary:
         emitter.case(case)
     writer.move_sequences()
     session.flush()
+    ledger.rebuild()  # the bulk inserts bypass the session the ledger follows
     return Summary(prefix=world.prefix, rows=dict(writer.counts),
                    states=Counter(c.state for c in planned), logins=world.logins)
