@@ -361,67 +361,66 @@ def _of_teams(team_ids: list[int], physician_ids: list[int]):
 
 
 def _by_unit(tallied: Counter, teams: list[Team]) -> dict:
-    """The tallies by team, and under ALL each once (a request has one target)."""
+    """{unit: {question: {measure: Counter(key → n)}}}: the tallies by team, and under
+    ALL each once (a request has one target)."""
     team_ids = {team.id for team in teams}
     by_physician: dict = defaultdict(list)
     for team in teams:
         if team.physician_id:
             by_physician[team.physician_id].append(team.id)
-    units: dict = defaultdict(lambda: defaultdict(Counter))
+    owners_of: dict = {}
+    units: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Counter)))
     for (question, measure, key, team, physician), n in tallied.items():
         if team == TOTAL:
-            units[ALL][question][(measure, key)] += n
-            continue
-        owners = ([team] if team in team_ids else []) + by_physician.get(physician, [])
+            owners = [ALL]
+        else:
+            owners = owners_of.get((team, physician))
+            if owners is None:
+                owners = ([team] if team in team_ids else []) + by_physician.get(physician, [])
+                owners = owners_of[(team, physician)] = owners + [ALL] if owners else []
         for owner in owners:
-            units[owner][question][(measure, key)] += n
-        if owners:
-            units[ALL][question][(measure, key)] += n
+            units[owner][question][measure][key] += n
     return units
 
 
-def _by_month(trend: Counter) -> Counter:
-    """{first day of a month: received} of the trend's tallies."""
-    return Counter({date.fromisoformat(str(key)[:10]): n for (_, key), n in trend.items()})
-
-
-def _counted_figures(period_counts: Counter, trend_counts: Counter,
-                     snapshot_counts: Counter, months: list[Period], full: bool) -> Figures:
-    """One unit's figures; with `full`, its breakdowns and trend too."""
-    def keyed(measure):
-        return {key: n for (m, key), n in period_counts.items() if m == measure and n}
-
-    received = period_counts[("received", "")]
-    decision = {int(k): n for k, n in keyed("decision").items()}
-    consultation = {int(k): n for k, n in keyed("consultation").items()}
-    services = keyed("service")
-    open_now = snapshot_counts[("open_from", "")] - snapshot_counts[("open_until", "")]
-    overdue = snapshot_counts[("overdue_from", "")] - snapshot_counts[("overdue_until", "")]
+def _counted_figures(unit: dict, months: list[Period], full: bool) -> Figures:
+    """One unit's figures from its tallies (`_by_unit`); with `full`, its breakdowns and
+    trend too."""
+    period, snapshot = unit["period"], unit["snapshot"]
+    keyed = {**period, **unit["breakdown"]}.get
+    empty: Counter = Counter()
+    received = period["received"][""]
+    decision = {int(k): n for k, n in keyed("decision", empty).items()}
+    consultation = {int(k): n for k, n in keyed("consultation", empty).items()}
+    discussed = keyed("discussed", empty)
     figures = Figures(
         received=measures.count(received),
-        resolved_share=measures.share(period_counts[("resolved", "")], received),
-        returned_share=measures.share(period_counts[("returned", "")], received),
+        resolved_share=measures.share(period["resolved"][""], received),
+        returned_share=measures.share(period["returned"][""], received),
         decision_median=measures.days_counted(decision, "median"),
         decision_p90=measures.days_counted(decision, "p90"),
         consultation_median=measures.days_counted(consultation, "median"),
         consultation_p90=measures.days_counted(consultation, "p90"),
-        discussed=measures.count(sum(keyed("discussed").values())),
-        actions_open=measures.count(open_now),
-        actions_overdue=measures.count(overdue),
+        discussed=measures.count(sum(discussed.values())),
+        actions_open=measures.count(snapshot["open_from"][""] - snapshot["open_until"][""]),
+        actions_overdue=measures.count(snapshot["overdue_from"][""]
+                                       - snapshot["overdue_until"][""]),
     )
     if not full:
         return figures
+    by_month = {date.fromisoformat(str(key)[:10]): n
+                for key, n in unit["trend"]["received"].items()}
     return replace(
         figures,
-        by_kind=_breakdown(Counter(keyed("by_kind")), ORGANISATION_KINDS),
-        by_mode=_breakdown(Counter(keyed("discussed")), MODES),
+        by_kind=_breakdown(keyed("by_kind", empty), ORGANISATION_KINDS),
+        by_mode=_breakdown(discussed, MODES),
         by_service=sorted(((int(key) if key != NO_SERVICE else key, measures.count(n))
-                           for key, n in services.items()),
+                           for key, n in keyed("service", empty).items() if n),
                           key=_service_order),
-        paths=_breakdown(Counter(keyed("path")), PATHS),
-        plan_changed=_breakdown(Counter(keyed("plan")), PLAN_CHANGES),
-        meeting_needed=_breakdown(Counter(keyed("needed")), ("yes", "no")),
-        trend=[(month, measures.count(trend_counts[month.start])) for month in months],
+        paths=_breakdown(keyed("path", empty), PATHS),
+        plan_changed=_breakdown(keyed("plan", empty), PLAN_CHANGES),
+        meeting_needed=_breakdown(keyed("needed", empty), ("yes", "no")),
+        trend=[(month, measures.count(by_month.get(month.start, 0))) for month in months],
     )
 
 
@@ -451,11 +450,10 @@ def compute(teams: list[Team], period: Period, kind: str | None = None, *,
             "trend": (("received",), trend_months, every_breakdown),
         }
         units = _by_unit(_tally(questions, _of_teams(team_ids, physician_ids)), teams)
+        nothing = defaultdict(lambda: defaultdict(Counter))
         for key in [*team_ids, ALL]:
-            unit = units.get(key) or defaultdict(Counter)
-            figures[key] = _counted_figures(unit["period"] + unit["breakdown"],
-                                            _by_month(unit["trend"]), unit["snapshot"],
-                                            months, full=every_breakdown or key == ALL)
+            figures[key] = _counted_figures(units.get(key, nothing), months,
+                                            full=every_breakdown or key == ALL)
         # Asked for also when there are none: as many statements whatever the data.
         wanted = [key for key, _ in figures[ALL].by_service if key != NO_SERVICE]
         services = {row[0]: tuple(row[1:]) for row in db.session.execute(
