@@ -646,9 +646,11 @@ def main() -> None:
                                                    totp.get(e)), emails)
                 setup.logins = dict(zip(emails, logins))
             setup.used = dict.fromkeys(emails, time.monotonic())
-            print(f"{setup.label}: {len(emails)} users logged in "
-                  f"({time.perf_counter() - began:.0f} s)", flush=True)
+            logged_in = time.perf_counter() - began
             check_and_count(setup, python, tree, production, args.sample, folder)
+            print(f"{setup.label}: {len(emails)} users logged in ({logged_in:.0f} s), "
+                  f"statements counted and answers checked "
+                  f"({time.perf_counter() - began - logged_in:.0f} s)", flush=True)
 
         weights = first_loads(setups)
         if args.warmup:
