@@ -1,0 +1,87 @@
+"""Issue 18: static files under content-hashed names, compressed ahead and cached for a
+year; the plain names revalidated (consult/assets.py)."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+
+from consult.assets import build
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "static"
+LINKED = re.compile(r'(?:href|src)="/static/([^"]+)"')
+YEAR = "max-age=31536000, public, immutable"
+
+
+def source_of(hashed: str) -> bytes:
+    """The file of static/ that a hashed name stands for, checked against its hash."""
+    match = re.fullmatch(r"(.+)\.([0-9a-f]{12})(\.[a-z]+)", hashed)
+    assert match, f"{hashed} carries no content hash"
+    content = (STATIC / (match.group(1) + match.group(3))).read_bytes()
+    assert hashlib.sha256(content).hexdigest()[:12] == match.group(2)
+    return content
+
+
+def linked_files(client) -> list[str]:
+    return LINKED.findall(client.get("/login").text)
+
+
+def test_the_pages_link_every_static_file_by_its_content_hash(client):
+    linked = linked_files(client)
+    assert len(linked) == 5  # the icon, two stylesheets, two scripts
+    for name in linked:
+        source_of(name)
+
+
+@pytest.mark.parametrize("accepted, encoding, decode", [
+    ("gzip, deflate, br, zstd", "br", brotli.decompress),
+    ("gzip, deflate", "gzip", gzip.decompress),
+    ("", None, lambda body: body),
+])
+def test_a_hashed_file_is_sent_compressed_as_accepted_and_kept_for_a_year(
+        client, accepted, encoding, decode):
+    for name in linked_files(client):
+        response = client.get(f"/static/{name}", headers={"Accept-Encoding": accepted})
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == encoding, name
+        assert decode(response.data) == source_of(name)
+        assert response.headers["Cache-Control"] == YEAR
+        assert response.headers["Vary"] == "Accept-Encoding"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "Strict-Transport-Security" in response.headers
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_plain_name_still_answers_but_is_revalidated_on_each_use(client):
+    response = client.get("/static/css/consult.css", headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200
+    assert response.data == (STATIC / "css" / "consult.css").read_bytes()
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_changed_file_gets_a_new_name_and_an_unchanged_one_is_not_made_again(tmp_path):
+    source, target = tmp_path / "static", tmp_path / "instance" / "assets"
+    (source / "css").mkdir(parents=True)
+    (source / "css" / "site.css").write_text("body { color: black; }\n" * 40)
+    first = build(source, target)["css/site.css"]
+    made = (target / first).stat().st_mtime_ns
+    assert {p.name for p in (target / "css").iterdir()} == {
+        Path(first).name, Path(first).name + ".gz", Path(first).name + ".br"}
+
+    assert build(source, target)["css/site.css"] == first
+    assert (target / first).stat().st_mtime_ns == made
+
+    (source / "css" / "site.css").write_text("body { color: navy; }\n" * 40)
+    second = build(source, target)["css/site.css"]
+    assert second != first and (target / second).exists()
+    assert brotli.decompress((target / (second + ".br")).read_bytes()) == \
+        (source / "css" / "site.css").read_bytes()
+    assert not list((tmp_path / "instance").glob(".assets-*")), "no scratch folder is left"
+
