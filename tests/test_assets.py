@@ -14,6 +14,7 @@ from consult.assets import build
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static"
+HDS = ROOT / "node_modules" / "hds-core" / "lib"
 LINKED = re.compile(r'(?:href|src)="/static/([^"]+)"')
 YEAR = "max-age=31536000, public, immutable"
 
@@ -85,3 +86,29 @@ def test_a_changed_file_gets_a_new_name_and_an_unchanged_one_is_not_made_again(t
         (source / "css" / "site.css").read_bytes()
     assert not list((tmp_path / "instance").glob(".assets-*")), "no scratch folder is left"
 
+
+def test_the_pruned_hds_stylesheet_keeps_every_rule_our_markup_can_use():
+    """`make vendor` keeps only the hds-core rules our templates and consult.js match
+    (PurgeCSS): a class newly used in a template, or a variable newly used in
+    consult.css, needs `make vendor` again (or its component added to the Makefile)."""
+    ours = "".join(p.read_text(encoding="utf-8")
+                   for p in [*(ROOT / "consult" / "templates").rglob("*.html"),
+                             STATIC / "js" / "consult.js"])
+    everything = "".join(p.read_text(encoding="utf-8")
+                         for p in [HDS / "base.min.css", *HDS.glob("components/*/*.min.css")])
+    vendored = (STATIC / "vendor" / "hds-core-5.2.2.min.css").read_text(encoding="utf-8")
+
+    used = set(re.findall(r"hds-[\w-]+", ours))
+    # A class hds-core styles for us: in a selector none of whose classes we lack.
+    styled = {name for group in re.findall(r"([^{}]+)\{", everything)
+              for selector in group.split(",")
+              if (classes := set(re.findall(r"\.([\w-]+)", selector))) and classes <= used
+              for name in classes}
+    missing = sorted(name for name in styled
+                     if not re.search(rf"\.{re.escape(name)}(?![\w-])", vendored))
+    assert not missing, f"hds-core styles these, the vendored file does not: {missing}"
+
+    own = (STATIC / "css" / "consult.css").read_text(encoding="utf-8")
+    undefined = sorted(name for name in set(re.findall(r"var\((--[\w-]+)", own))
+                       if f"{name}:" not in own and f"{name}:" not in vendored)
+    assert not undefined, f"consult.css uses variables defined nowhere: {undefined}"
