@@ -107,13 +107,19 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
 
 
+def sent(session: requests.Session, url: str) -> int:
+    """Bytes of a body as the server sent it: compressed where it compressed it (the
+    session asks for gzip and brotli, as browsers do)."""
+    with session.get(url, stream=True) as response:
+        return len(response.raw.read(decode_content=False))
+
+
 def weight(session: requests.Session, url: str) -> int:
-    """Bytes of the page and of the CSS, JS and icons it links (first load, no cache)."""
+    """Bytes of the page and of the CSS, JS and icons it links as sent (first load, no
+    cache; headers not counted)."""
     page = session.get(url)
-    total = len(page.content)
-    for asset in set(re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)):
-        total += len(session.get(urljoin(url, asset)).content)
-    return total
+    links = set(re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text))
+    return sent(session, url) + sum(sent(session, urljoin(url, link)) for link in links)
 
 
 def fragment_size(session: requests.Session, meeting_url: str) -> int:

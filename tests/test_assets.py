@@ -112,3 +112,11 @@ def test_the_pruned_hds_stylesheet_keeps_every_rule_our_markup_can_use():
     undefined = sorted(name for name in set(re.findall(r"var\((--[\w-]+)", own))
                        if f"{name}:" not in own and f"{name}:" not in vendored)
     assert not undefined, f"consult.css uses variables defined nowhere: {undefined}"
+
+
+def test_a_page_is_sent_uncompressed_whatever_the_browser_accepts(client):
+    """Pages carry the CSRF token and may echo what was typed: compressed, their size
+    would leak them (BREACH). Only the static files are compressed."""
+    response = client.get("/login", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert 'name="csrf_token"' in response.text
+    assert "Content-Encoding" not in response.headers
