@@ -108,12 +108,16 @@ translations: $(VENV)/.runtime
 	$(VENV)/bin/pybabel update -i consult/translations/messages.pot -d consult/translations --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d consult/translations --statistics
 
-## Copy htmx and hds-core from node_modules into static/vendor (versions in the names).
+## Copy htmx and hds-core from node_modules into static/vendor (versions in the names),
+## hds-core pruned by PurgeCSS to the rules our templates and consult.js can match
+## (purgecss.config.cjs); written over in place.
 vendor: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx-2.0.11.min.js
 	H=node_modules/hds-core/lib; cat $$H/base.min.css \
 	  $$H/components/{container,button,text-input,notification,table,error-summary,fieldset,status-label}/*.min.css \
 	  > static/vendor/hds-core-5.2.2.min.css
+	node_modules/.bin/purgecss --config purgecss.config.cjs \
+	  --css static/vendor/hds-core-5.2.2.min.css --output static/vendor/
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 
 from flask import Flask, request
 from flask_login import current_user
@@ -33,12 +32,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_login(app)
 
-    from consult import i18n, navigation, security
+    from consult import assets, i18n, navigation, security
 
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories="translations")
     i18n.init_app(app)
     navigation.init_app(app)
+    assets.init_app(app)
     security.set_security_headers(app)
     security.register_error_pages(app)
     from consult.query import DatabaseId
@@ -89,7 +89,9 @@ def _configure(app: Flask, overrides: dict) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=app.config["SESSION_ABSOLUTE_TIMEOUT"],
-        SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=365),
+        # The plain names of static files are revalidated on each use (Flask's default):
+        # the pages link the hashed names, cached for a year (consult/assets.py).
+        SEND_FILE_MAX_AGE_DEFAULT=None,
     )
 
 

@@ -31,17 +31,26 @@ CSP = "; ".join(
 )
 
 
+def _headers_of_every_response(app) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+    if app.config["CONSULT_ENV"] != "development":
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def set_security_headers(app):
-    hsts = app.config["CONSULT_ENV"] != "development"
+    every = _headers_of_every_response(app)
+    policy = every.pop("Content-Security-Policy")
 
     def apply(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "same-origin"
-        headers["X-Frame-Options"] = "DENY"
-        if hsts:
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.update(every)
         if request.endpoint != "static":
             # Pages may carry client data: never keep them in any cache.
             headers["Cache-Control"] = "no-store"
@@ -49,6 +58,18 @@ def set_security_headers(app):
         return response
 
     app.after_request(apply)
+
+
+def static_file_headers(app):
+    """The same headers for the static files WhiteNoise sends (consult/assets.py),
+    which never reach Flask: its `add_headers_function`."""
+    every = _headers_of_every_response(app)
+
+    def add(headers, _path, _url):
+        for name, value in every.items():
+            headers[name] = value  # a wsgiref.headers.Headers
+
+    return add
 
 
 # The error pages' titles and messages, translated when a page is made (only the one

@@ -105,14 +105,16 @@ def engine_under_test() -> str:
 # without JavaScript, error messages (tests/browser/test_accessibility_*.py) — and the
 # front door: logging in, the second factor, a new password, the session and the
 # language (test_foundation_browser, test_second_factor_browser,
-# test_password_reset_browser). What these check is the markup and the browser's side
-# of the accounts; every query behind them runs on both engines in the other tests
-# (tests/test_accounts.py, test_second_factor.py, test_password_reset.py and the
-# route tests), and the two passes, run side by side, end together. Browser tests with
-# several people's browsers open at once run in both passes: they are about people
-# acting together.
+# test_password_reset_browser) — and the weight of each key page's first load
+# (test_first_load_browser). What these check is the markup, what the browser
+# receives and the browser's side of the accounts; every query behind them runs on
+# both engines in the other tests (tests/test_accounts.py, test_second_factor.py,
+# test_password_reset.py and the route tests), and the two passes, run side by side,
+# end together. Browser tests with several people's browsers open at once run in both
+# passes: they are about people acting together.
 SQLITE_BROWSER_FILES = ("test_accessibility_", "test_foundation_browser",
-                        "test_second_factor_browser", "test_password_reset_browser")
+                        "test_second_factor_browser", "test_password_reset_browser",
+                        "test_first_load_browser")
 
 
 def browser_pass(item) -> str:
