@@ -1,8 +1,8 @@
 """the indicators' kept facts and counts (filled by `flask --app app init-db`, which
 runs `indicators rebuild` when they are empty and cases exist)
 
-Revision ID: 0016_indicator_ledger
-Revises: 0015_reset_remote_addr
+Revision ID: 0017_indicator_ledger
+Revises: 0016_scaling_indexes
 Create Date: 2026-12-07 23:03:35.940070
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_indicator_ledger'
-down_revision = '0015_reset_remote_addr'
+revision = '0017_indicator_ledger'
+down_revision = '0016_scaling_indexes'
 branch_labels = None
 depends_on = None
 
