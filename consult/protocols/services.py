@@ -89,12 +89,18 @@ def recording_refusal(protocol: Protocol):
 
 
 def loaded(**where):
-    """Protocols with everything they list, in one statement (the lists are short)."""
+    """Protocols with everything they list, and who each action item and addendum
+    names, in one statement (the lists are short; a person or organisation loaded
+    per item made the case's record page grow a statement with each item)."""
     from sqlalchemy.orm import joinedload
 
+    items = joinedload(Protocol.action_items)
     query = select(Protocol).options(
         joinedload(Protocol.recommendations).joinedload(Recommendation.service),
-        joinedload(Protocol.action_items), joinedload(Protocol.addenda))
+        items.joinedload(ActionItem.responsible_user),
+        items.joinedload(ActionItem.responsible_organisation),
+        items.joinedload(ActionItem.completed_by),
+        joinedload(Protocol.addenda).joinedload(Addendum.author))
     for name, values in where.items():
         query = query.where(getattr(Protocol, name).in_(values))
     return db.session.scalars(query).unique().all()
