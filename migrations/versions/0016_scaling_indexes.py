@@ -27,7 +27,9 @@ def upgrade():
                               unique=False)
 
     with op.batch_alter_table('action_item', schema=None) as batch_op:
-        batch_op.create_index('ix_action_item_state_due_on', ['state', 'due_on'], unique=False)
+        batch_op.create_index('ix_action_item_open_due_on', ['due_on'], unique=False,
+                              sqlite_where=sa.text("state = 'open'"),
+                              postgresql_where=sa.text("state = 'open'"))
         batch_op.create_index('ix_action_item_responsible_user_state',
                               ['responsible_user_id', 'state', 'due_on'], unique=False)
 
@@ -35,7 +37,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('action_item', schema=None) as batch_op:
         batch_op.drop_index('ix_action_item_responsible_user_state')
-        batch_op.drop_index('ix_action_item_state_due_on')
+        batch_op.drop_index('ix_action_item_open_due_on')
 
     with op.batch_alter_table('consultation_request', schema=None) as batch_op:
         batch_op.drop_index('ix_consultation_request_physician_inbox')
