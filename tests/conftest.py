@@ -325,9 +325,14 @@ DEMO_COPY_LIFETIME = timedelta(minutes=2)
 @pytest.fixture
 def demo_world(app):
     """The demo world of `seed-demo`, committed so that a live server or another
-    connection sees it. A worker seeds it and copies its rows back into the emptied
-    database for the tests of the next two minutes: the same rows, ids included, in a
-    fraction of a seed's time."""
+    connection sees it (load_demo_world)."""
+    return load_demo_world()
+
+
+def load_demo_world():
+    """The demo world into the empty database, committed. A worker seeds it and copies
+    its rows back into the emptied database for the tests of the next two minutes: the
+    same rows, ids included, in a fraction of a seed's time."""
     from consult.demo import seed
     from consult.timeutil import today, utcnow
 

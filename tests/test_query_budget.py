@@ -6,28 +6,89 @@ import re
 import pytest
 
 from consult.extensions import db
-from tests import factories
+from tests import factories, large_worlds
+from tests.conftest import empty_all_tables, load_demo_world
+from tests.route_registry import BUILDERS
 from tests.test_routes import GETS, build, path
 
 BUDGET = 12
 
 
-@pytest.mark.parametrize("endpoint", [e for e, _ in GETS])
-def test_every_page_stays_within_the_statement_budget_with_more_data(
-        app, demo_world, client, auth, count_queries, endpoint):
-    world = build(endpoint)  # beside the demo world
-    for _ in range(12):  # more rows must not mean more statements
-        team = factories.create_team(members=[factories.create_user("member")],
-                                     coordinators=[factories.create_user("coordinator")])
-        factories.create_user("referrer", organisation=team.host_organisation)
-    db.session.commit()
-    auth.login(world.owner)
-    url = path(app, endpoint, world.values)
-    client.get(url)  # a first visit may touch the session row
-    with count_queries() as counter:
-        response = client.get(url)
-    assert response.status_code == 200
-    assert counter.count <= BUDGET, "\n".join(counter.statements)
+# Each page as its route's owner sees it; My work also as each other role, and as one
+# person of every role.
+ROLES = ("coordinator", "member", "physician", "manager", "admin")
+PAGES = [pytest.param(endpoint, (), id=endpoint) for endpoint, _ in GETS] + [
+    pytest.param("home.my_work", roles, id=f"home.my_work[{'+'.join(roles)}]")
+    for roles in [(role,) for role in ROLES] + [("referrer", *ROLES)]]
+
+
+# Long: building the worlds takes several seconds, and its tests should then run
+# together, on one worker, early in the pass.
+@pytest.mark.long
+class TestEveryPageOfALargeWorld:
+    """Every page within the budget with long lists of whatever it shows
+    (tests/large_worlds.py), beside the demo world.
+
+    The class's tests share one database: the worlds of every page are built and made
+    large once, and each test only logs in and reads its page twice. (Building a
+    large world for each test cost several times what the whole file costs now.)"""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def app(cls, worker_app):
+        """The application context and database of the whole class, emptied at its
+        end (instead of after each test)."""
+        config = dict(worker_app.config)
+        with worker_app.app_context():
+            try:
+                yield worker_app
+            finally:
+                db.session.remove()
+                empty_all_tables()
+                db.session.remove()
+        worker_app.config.clear()
+        worker_app.config.update(config)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def pages(cls, app) -> dict[tuple[str, tuple], tuple[str, str]]:
+        """(endpoint, roles) → (the owner's e-mail, the page's address)."""
+        load_demo_world()
+        grower = large_worlds.Grower()
+        worlds, found, owners = {}, {}, set()
+        for endpoint, _ in GETS:
+            builder = BUILDERS[endpoint]
+            if builder not in worlds:  # pages of one builder share its world
+                worlds[builder] = build(endpoint)
+            large_worlds.grow(grower, worlds[builder], endpoint)
+            world, owner = worlds[builder], worlds[builder].owner
+            if owner.totp_secret and owner.email in owners:
+                # A second factor's code logs in once (a third login within its 30
+                # seconds has none left): another owner of the same roles.
+                owner = factories.create_user(*owner.roles, organisation=owner.organisation)
+            owners.add(owner.email)
+            found[endpoint, ()] = owner.email, path(app, endpoint, world.values)
+        for roles in [(role,) for role in ROLES] + [("referrer", *ROLES)]:
+            user = large_worlds.busy_user(grower, *roles)
+            found["home.my_work", roles] = user.email, path(app, "home.my_work", {})
+        for _ in range(12):  # more teams and people than any page shows
+            team = factories.create_team(members=[factories.create_user("member")],
+                                         coordinators=[factories.create_user("coordinator")])
+            factories.create_user("referrer", organisation=team.host_organisation)
+        large_worlds.outbox()
+        db.session.commit()
+        return found
+
+    @pytest.mark.parametrize("endpoint,roles", PAGES)
+    def test_every_page_stays_within_the_statement_budget_however_long_its_lists(
+            self, pages, client, auth, count_queries, endpoint, roles):
+        email, url = pages[endpoint, roles]
+        auth.login(email)
+        client.get(url)  # a first visit may touch the session row
+        with count_queries() as counter:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert counter.count <= BUDGET, "\n".join(counter.statements)
 
 
 def _statements(client, url, count_queries) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
@@ -26,6 +26,15 @@ REQUIRED_ON_SUBMIT = ("wishes_goals.wishes_goals", "question.question")
 
 
 class ConsultationRequest(db.Model):
+    # The inboxes: one state of a team's or a physician's requests, oldest first (and
+    # the counts of new ones on My work), without reading the target's whole history.
+    __table_args__ = (
+        Index("ix_consultation_request_team_inbox", "target_team_id", "state",
+              "first_submitted_at"),
+        Index("ix_consultation_request_physician_inbox", "target_physician_id", "state",
+              "first_submitted_at"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     # The registering organisation, whose referrers the case belongs to.

@@ -72,6 +72,24 @@ def create_request(*, client, referrer, mode: str, team=None, physician=None,
     return request
 
 
+def with_parties(request_id: int) -> ConsultationRequest | None:
+    """The request with the parties its record's pages name (the client, without the
+    client's consents; the referrer, the team, without its people unless asked for,
+    and the physician) in one statement, or None. Keep it while the policy's
+    load_request() finds it in the session."""
+    from sqlalchemy.orm import joinedload
+
+    from consult.clients.models import Client
+    from consult.organisations.models import Team
+
+    return db.session.scalars(select(ConsultationRequest).where(
+        ConsultationRequest.id == request_id).options(
+        joinedload(ConsultationRequest.client).lazyload(Client.consents),
+        joinedload(ConsultationRequest.referrer),
+        joinedload(ConsultationRequest.target_team).lazyload(Team.memberships),
+        joinedload(ConsultationRequest.target_physician))).first()
+
+
 def save_draft(preform: PreForm, values: dict, *, expected_revision: int, by) -> int:
     """Overwrite the draft if nobody saved in between; return the new revision."""
     if preform.request.state not in ("draft", "returned"):

@@ -29,6 +29,7 @@ from consult.indicators import charts
 from consult.indicators import services as indicators
 from consult.meetings.models import AgendaItem, Meeting
 from consult.organisations.models import Organisation, Team, TeamMembership
+from consult.protocols import services as records
 from consult.protocols.models import ActionItem, Protocol
 from consult.protocols.views import kind_labels
 from consult.scheduling.availability import monday_of, utc_bounds
@@ -100,27 +101,18 @@ def _my_teams(user) -> list[tuple[Team, bool, int, int]]:
             for team, coordinates, new, urgent in rows]
 
 
-def _mine_open(user) -> tuple:
-    """Conditions on ActionItem, Protocol and ConsultationRequest for the user's open
-    action items of final records: theirs by name, or an organisation's on a case they
-    refer (the referrer completes those)."""
-    mine = select(ActionItem.id).where(ActionItem.responsible_user_id == user.id)
-    if user.has_role("referrer"):
-        # Two index lookups, not one OR over every action item (SPEC §10 at volume).
-        mine = union_all(mine, select(ActionItem.id)
-                         .join(Protocol, Protocol.id == ActionItem.protocol_id)
-                         .join(CR, CR.id == Protocol.request_id)
-                         .where(ActionItem.responsible_organisation_id.is_not(None),
-                                CR.referrer_id == user.id))
-    return (ActionItem.state == "open", Protocol.finalised_at.is_not(None),
-            ActionItem.id.in_(mine))
+def _mine_open(user, *where) -> tuple:
+    """Conditions on ActionItem and Protocol for the user's open action items of final
+    records (and `where`): theirs by name, or an organisation's on a case they refer
+    (the referrer completes those)."""
+    return (Protocol.finalised_at.is_not(None),
+            ActionItem.id.in_(records.action_items_of(user, ActionItem.state == "open", *where)))
 
 
 def _action_item_count(user, *where):
     return (select(func.count(ActionItem.id))
             .join(Protocol, Protocol.id == ActionItem.protocol_id)
-            .join(CR, CR.id == Protocol.request_id)
-            .where(*_mine_open(user), *where).scalar_subquery())
+            .where(*_mine_open(user, *where)).scalar_subquery())
 
 
 def _counts(user, *, acts: bool) -> dict[str, int]:
@@ -226,7 +218,10 @@ def _physician_lists(user) -> dict[str, list[tuple]]:
                  (Slot.starts_at, CR.id), WEEK_LIMIT),
         "to_sign": (select(CR.id).outerjoin(Booking, booked)
                     .outerjoin(Slot, Slot.id == Booking.slot_id)
-                    .where(CR.target_physician_id == user.id, or_(
+                    # The two states also on their own: a lookup in the index of
+                    # the physician's requests by state, not all their requests.
+                    .where(CR.target_physician_id == user.id,
+                           CR.state.in_(("scheduled", "accepted")), or_(
                         and_(CR.state == "scheduled", Slot.starts_at <= utcnow()),
                         and_(CR.state == "accepted", CR.mode == "written_statement"))),
                     (func.coalesce(Slot.starts_at, CR.first_submitted_at), CR.id), LIMIT),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.audit import services as audit
 from consult.consultations import services as consultations
@@ -21,6 +22,7 @@ from consult.consultations.models import ConsultationRequest
 from consult.extensions import db
 from consult.notifications import services as notifications
 from consult.meetings.models import AgendaGuest, AgendaItem, Delivery, Meeting
+from consult.organisations.models import Team, TeamMembership
 from consult.timeutil import to_helsinki, today, utcnow
 
 EDITABLE_STATES = ("draft", "agenda_sent")
@@ -34,6 +36,29 @@ class AgendaConflict(AgendaRefused):
     def __init__(self):
         super().__init__(_l("Someone else changed this agenda a moment ago. Here is the "
                             "agenda as it is now; make your change again."))
+
+
+def with_agenda(meeting_id: int, *, clients: bool = False, people: bool = True
+                ) -> Meeting | None:
+    """The meeting with what its agenda page, run view and protocol show, in a fixed
+    number of statements however long the agenda: the team with its people, and each
+    item's case with its referrer (and with `clients`, its client); with `people`,
+    also every item's guests with their organisations (one statement for all items,
+    not one per item) and attendance."""
+    from consult.clients.models import Client
+
+    case = selectinload(Meeting.items).joinedload(AgendaItem.request)
+    options = [
+        joinedload(Meeting.team).joinedload(Team.memberships).joinedload(TeamMembership.user),
+        case.joinedload(ConsultationRequest.referrer)]
+    if clients:
+        options.append(case.joinedload(ConsultationRequest.client).lazyload(Client.consents))
+    if people:
+        options += [selectinload(Meeting.items).selectinload(AgendaItem.guests)
+                    .joinedload(AgendaGuest.organisation),
+                    selectinload(Meeting.attendances)]
+    return db.session.scalars(select(Meeting).where(Meeting.id == meeting_id)
+                              .options(*options)).unique().first()
 
 
 def on_agenda(meeting: Meeting) -> list[AgendaItem]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from consult.access import deny, roles_required
 from consult.audit import services as audit
@@ -25,21 +23,13 @@ from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.policy import (MEETING_ROLES, is_team_coordinator, load_coordinated_meeting,
                                      load_meeting, referrer_items)
 from consult.meetings.views import bp
-from consult.organisations.models import Organisation, Team, TeamMembership
+from consult.organisations.models import Organisation
 from consult.query import database_id
 
 
 def _load(meeting_id: int, *, coordinated: bool = False) -> Meeting:
     """The meeting with its agenda, cases, referrers and guests in a few statements."""
-    loaded = db.session.scalars(
-        select(Meeting).where(Meeting.id == meeting_id).options(
-            joinedload(Meeting.team).selectinload(Team.memberships)
-            .joinedload(TeamMembership.user),
-            selectinload(Meeting.items).joinedload(AgendaItem.request)
-            .joinedload(ConsultationRequest.referrer),
-            selectinload(Meeting.items).selectinload(AgendaItem.guests)
-            .joinedload(agenda.AgendaGuest.organisation),
-            selectinload(Meeting.attendances))).unique().first()
+    loaded = agenda.with_agenda(meeting_id)
     found = load_coordinated_meeting if coordinated else load_meeting
     return found(loaded.id if loaded else meeting_id)
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from consult.access import deny, load_or_404, roles_required
 from consult.audit import services as audit
-from consult.clients.models import Client
-from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
+from consult.consultations.models import PREFORM_SECTIONS
 from consult.extensions import db
 from consult.forms.admin import ConfirmForm
 from consult.forms.consultations import field_labels, section_labels
@@ -26,7 +23,6 @@ from consult.meetings.agenda_views import attendance_context
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.policy import belongs_to_team, is_team_coordinator
 from consult.meetings.views import bp
-from consult.organisations.models import Team, TeamMembership
 from consult.protocols import services as records
 from consult.query import database_id
 from consult.protocols.models import Protocol
@@ -35,15 +31,11 @@ from consult.protocols.views import editor_context, kind_labels
 TEAM_ROLES = ("coordinator", "member", "physician")
 
 
-def _load(meeting_id: int) -> Meeting:
-    """The meeting with its team, cases and their referrers, for the team only (a
-    referrer sees the agenda, not the run view or the protocol)."""
-    loaded = db.session.scalars(select(Meeting).where(Meeting.id == meeting_id).options(
-        joinedload(Meeting.team).joinedload(Team.memberships).joinedload(TeamMembership.user),
-        selectinload(Meeting.items).joinedload(AgendaItem.request)
-        .joinedload(ConsultationRequest.referrer),
-        selectinload(Meeting.items).joinedload(AgendaItem.request)
-        .joinedload(ConsultationRequest.client).lazyload(Client.consents))).unique().first()
+def _load(meeting_id: int, *, people: bool = True) -> Meeting:
+    """The meeting with its team, cases, referrers and clients (and with `people`,
+    guests and attendance), for the team only (a referrer sees the agenda, not the
+    run view or the protocol)."""
+    loaded = agenda.with_agenda(meeting_id, clients=True, people=people)
     return load_or_404(Meeting, loaded.id if loaded else meeting_id,
                        lambda user, meeting: belongs_to_team(user, meeting.team))
 
@@ -155,7 +147,7 @@ def _when(meeting: Meeting) -> str:
 @roles_required(*TEAM_ROLES)
 def protocol(meeting_id: int):
     """The whole meeting's protocol, case by case in agenda order, for the team."""
-    meeting = _load(meeting_id)
+    meeting = _load(meeting_id, people=False)
     cases = [i for i in meeting.items if i.state in ("on_agenda", "finalised")]
     protocols = _protocols([i.id for i in cases])
     audit.record_listed("consultation_request", [i.request for i in cases],

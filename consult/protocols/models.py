@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
@@ -65,6 +65,18 @@ class ActionItem(db.Model):
     """What is to be done, by a named user or by an organisation (then the case's
     referrer completes it), and by when. Completing it is not a change of the
     finalised protocol: it happens afterwards, by design."""
+
+    __table_args__ = (
+        # Open action items by due date: the daily reminders, the overdue counts. Only
+        # the open ones, so that a query for a person's or a case's items is never
+        # tempted to read every open item instead.
+        Index("ix_action_item_open_due_on", "due_on", sqlite_where=text("state = 'open'"),
+              postgresql_where=text("state = 'open'")),
+        # A person's open action items by due date (My work, the action items list),
+        # without reading every item they were ever given.
+        Index("ix_action_item_responsible_user_state", "responsible_user_id", "state",
+              "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id"), index=True)

@@ -48,8 +48,11 @@ def can_read_case_record(user, request) -> bool:
 
 
 def load_case(request_id: int):
-    """The request whose record the user may read, or 404 (audited)."""
+    """The request whose record the user may read, with the parties the record names,
+    or 404 (audited)."""
+    from consult.consultations import services as consultations
     from consult.consultations.models import ConsultationRequest
 
-    return load_or_404(ConsultationRequest, request_id, can_read_case_record,
-                       client_id_of=lambda request: request.client_id)
+    loaded = consultations.with_parties(request_id)  # the check finds it in the session
+    return load_or_404(ConsultationRequest, loaded.id if loaded else request_id,
+                       can_read_case_record, client_id_of=lambda request: request.client_id)

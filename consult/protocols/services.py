@@ -7,7 +7,7 @@ sign_note, sign_statement) through the state machine, which also checks who may.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from consult.audit import services as audit
 from consult.consultations import services as consultations
@@ -89,12 +89,18 @@ def recording_refusal(protocol: Protocol):
 
 
 def loaded(**where):
-    """Protocols with everything they list, in one statement (the lists are short)."""
+    """Protocols with everything they list, and who each action item and addendum
+    names, in one statement (the lists are short; a person or organisation loaded
+    per item made the case's record page grow a statement with each item)."""
     from sqlalchemy.orm import joinedload
 
+    items = joinedload(Protocol.action_items)
     query = select(Protocol).options(
         joinedload(Protocol.recommendations).joinedload(Recommendation.service),
-        joinedload(Protocol.action_items), joinedload(Protocol.addenda))
+        items.joinedload(ActionItem.responsible_user),
+        items.joinedload(ActionItem.responsible_organisation),
+        items.joinedload(ActionItem.completed_by),
+        joinedload(Protocol.addenda).joinedload(Addendum.author))
     for name, values in where.items():
         query = query.where(getattr(Protocol, name).in_(values))
     return db.session.scalars(query).unique().all()
@@ -180,6 +186,38 @@ def add_action_item(protocol: Protocol, what: str, *, responsible_user=None,
     db.session.add(item)
     db.session.flush()
     return item
+
+
+# Whose action items -----------------------------------------------------------------
+
+def action_items_of(user, *where):
+    """The ids of the action items the user completes, for `ActionItem.id.in_()`: theirs
+    by name and, for a referrer, an organisation's on a case they refer (they complete
+    those). `where` (the state, a due date) holds in each branch, so that each is one
+    lookup in the index of the person's items or of the referrer's cases: neither an
+    OR over every action item, nor a pass over all the open ones (SPEC §10 at volume)."""
+    mine = select(ActionItem.id).where(ActionItem.responsible_user_id == user.id, *where)
+    if user.has_role("referrer"):
+        mine = union_all(mine, select(ActionItem.id)
+                         .join(Protocol, Protocol.id == ActionItem.protocol_id)
+                         .join(ConsultationRequest, ConsultationRequest.id == Protocol.request_id)
+                         .where(ActionItem.responsible_organisation_id.is_not(None),
+                                ConsultationRequest.referrer_id == user.id, *where))
+    return mine
+
+
+def action_items_seen_by(user, *where):
+    """The ids of the action items on the user's list (`/actions`): theirs by name and,
+    for a referrer, every item on their organisation's cases; `where` in each branch,
+    as in action_items_of()."""
+    seen = select(ActionItem.id).where(ActionItem.responsible_user_id == user.id, *where)
+    if user.has_role("referrer"):
+        seen = union_all(seen, select(ActionItem.id)
+                         .join(Protocol, Protocol.id == ActionItem.protocol_id)
+                         .join(ConsultationRequest, ConsultationRequest.id == Protocol.request_id)
+                         .where(ConsultationRequest.organisation_id == user.organisation_id,
+                                *where))
+    return seen
 
 
 def can_complete(item: ActionItem, user) -> bool:

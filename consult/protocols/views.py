@@ -14,6 +14,7 @@ from consult import autosave
 from consult.access import deny, roles_required
 from consult.audit import services as audit
 from consult.catalogue.models import Service
+from consult.consultations import services as consultations
 from consult.consultations.models import PREFORM_SECTIONS, ConsultationRequest
 from consult.consultations.policy import load_request
 from consult.extensions import db
@@ -142,7 +143,8 @@ def _render_physician_record(req: ConsultationRequest, protocol: Protocol | None
 def physician_record(request_id: int):
     """The consultation note (after a phone, video or in-person consultation) or the
     written statement, for the physician the request is addressed to."""
-    req = load_request(request_id)
+    loaded = consultations.with_parties(request_id)  # load_request finds it in the session
+    req = load_request(loaded.id if loaded else request_id)
     if req.target_physician_id != current_user.id:
         deny(404, object_type="consultation_request", object_id=request_id,
              client_id=req.client_id)
