@@ -253,12 +253,15 @@ def rebuilt_rows():
     return rows
 
 
-def test_a_period_is_its_whole_years_and_months_and_the_days_at_either_end():
+def test_a_period_is_its_whole_years_quarters_and_months_and_the_days_at_either_end():
     assert pieces(date(2024, 12, 15), date(2027, 2, 3)) == [
         ("day", date(2024, 12, 15), date(2025, 1, 1)),
         ("year", date(2025, 1, 1), date(2027, 1, 1)),
         ("month", date(2027, 1, 1), date(2027, 2, 1)),
         ("day", date(2027, 2, 1), date(2027, 2, 4))]
+    assert pieces(date(2026, 1, 1), date(2026, 11, 30)) == [
+        ("quarter", date(2026, 1, 1), date(2026, 10, 1)),
+        ("month", date(2026, 10, 1), date(2026, 12, 1))]
     assert pieces(date(2026, 3, 1), date(2026, 3, 31)) == [
         ("month", date(2026, 3, 1), date(2026, 4, 1))]
     assert pieces(date(2026, 3, 2), date(2026, 3, 2)) == [

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from consult.consultations.models import ConsultationRequest as CR
 from consult.consultations.models import RequestEvent
 from consult.extensions import db
 from consult.followups.models import FollowUp
-from consult.indicators.models import IndicatorCount, IndicatorFact
+from consult.indicators.models import GRAINS, IndicatorCount, IndicatorFact
 from consult.indicators.periods import helsinki_date
 from consult.meetings.models import AgendaItem, Meeting
 from consult.organisations.models import Organisation
@@ -147,7 +147,9 @@ def compute_facts(ids) -> list[tuple]:
 # Applying them ---------------------------------------------------------------------
 
 def bucket(grain: str, day: date) -> date:
-    return day.replace(day=1) if grain == "month" else day.replace(month=1, day=1)
+    """The first day of the month, quarter or year that holds `day`."""
+    month = {"month": day.month, "quarter": 3 * ((day.month - 1) // 3) + 1, "year": 1}[grain]
+    return date(day.year, month, 1)
 
 
 def _count_changes(removed, added) -> Counter:
@@ -156,7 +158,7 @@ def _count_changes(removed, added) -> Counter:
     change: Counter = Counter()
     for sign, facts in ((-1, removed), (1, added)):
         for _request, measure, key, day, team, physician, _kind in facts:
-            for grain in ("month", "year"):
+            for grain in GRAINS:
                 change[(grain, measure, bucket(grain, day), key, team, physician)] += sign
     return Counter({key: n for key, n in change.items() if n})
 
@@ -268,25 +270,46 @@ class _Pending:
         return ids
 
 
-_BY_REQUEST = (CR, RequestEvent, AgendaItem, Booking, Protocol, FollowUp)
+# What each followed table's facts are computed from: a row changed in none of these
+# (a note saved, a message read) changes no fact, and costs the commit nothing.
+_COUNTED = {
+    CR: ("state", "first_submitted_at", "target_team_id", "target_physician_id",
+         "organisation_id", "mode"),
+    RequestEvent: ("act", "at", "request_id"),
+    AgendaItem: ("state", "meeting_id", "request_id"),
+    Booking: ("state", "slot_id", "request_id"),
+    Protocol: ("finalised_at", "request_id"),
+    FollowUp: ("recorded_at", "path_taken", "plan_changed", "meeting_needed", "request_id"),
+    Recommendation: ("service_id", "protocol_id"),
+    ActionItem: ("state", "completed_at", "due_on", "protocol_id"),
+    Meeting: ("starts_at",),
+    Slot: ("starts_at",),
+    Organisation: ("kind",),
+}
 _BY_PROTOCOL = (Recommendation, ActionItem)
+
+
+def _changed(instance) -> bool:
+    attributes = inspect(instance).attrs
+    return any(attributes[name].history.has_changes() for name in _COUNTED[type(instance)])
 
 
 def _note(session: Session, _context) -> None:
     pending = session.info.setdefault(_PENDING, _Pending())
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(instance, CR):
+    dirty = [i for i in session.dirty if type(i) in _COUNTED and _changed(i)]
+    new = [i for i in session.new if type(i) in _COUNTED]
+    for instance in (*new, *dirty, *session.deleted):
+        kind = type(instance)
+        if kind is CR:
             pending.requests.add(instance.id)
-        elif isinstance(instance, _BY_REQUEST):
-            pending.requests.add(instance.request_id)
-        elif isinstance(instance, _BY_PROTOCOL):
+        elif kind in _BY_PROTOCOL:
             pending.protocols.add(instance.protocol_id)
-        elif isinstance(instance, Meeting) and instance not in session.new:
-            pending.meetings.add(instance.id)
-        elif isinstance(instance, Slot) and instance not in session.new:
-            pending.slots.add(instance.id)
-        elif isinstance(instance, Organisation) and instance not in session.new:
-            pending.organisations.add(instance.id)
+        elif kind in (Meeting, Slot, Organisation):
+            if instance not in session.new:  # nothing of a new one is counted yet
+                {Meeting: pending.meetings, Slot: pending.slots,
+                 Organisation: pending.organisations}[kind].add(instance.id)
+        elif kind in _COUNTED:
+            pending.requests.add(instance.request_id)
     pending.requests.discard(None)
 
 

@@ -1,5 +1,5 @@
 """What the indicators count, kept ahead (SPEC §7): one fact per thing counted, and
-its counts by month and by year.
+its counts by month, by quarter and by year.
 
 A **fact** is one countable thing of one case, on the Helsinki day it counts on:
 the case received (and, the same day, resolved, returned, its lead times), a
@@ -7,9 +7,9 @@ discussion, a recommendation, a follow-up's answers, an action item opening or
 closing. It carries the case's target team and physician and its organisation's kind,
 so that the page maps it to teams when it asks (a team's physician may change).
 
-A **count** is how many facts of one measure, key and target fall in one month or one
-year. A period is read as its whole years and months from the counts and its days at
-either end from the facts: a three-year range reads the counts of three years, not the
+A **count** is how many facts of one measure, key and target fall in one month, one
+quarter or one year. A period is read as its whole years, quarters and months from the
+counts and its days at either end from the facts: a three-year range reads the counts of three years, not the
 things of every case. `ledger.py` keeps both in the transaction that changes a case."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.extensions import db
 
-GRAINS = ("month", "year")
+GRAINS = ("month", "quarter", "year")
 
 
 class IndicatorFact(db.Model):
@@ -44,7 +44,7 @@ class IndicatorFact(db.Model):
 class IndicatorCount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     grain: Mapped[str] = mapped_column(String(10))
-    start: Mapped[date]  # the first day of the month or the year
+    start: Mapped[date]  # the first day of the month, quarter or year
     measure: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(40), default="")
     team_id: Mapped[int] = mapped_column(default=0)

@@ -80,18 +80,19 @@ def helsinki_date(value: datetime) -> date:
 
 def pieces(first: date, last: date) -> list[tuple[str, date, date]]:
     """[first, last] as (grain, from, to) with `to` exclusive: its whole years
-    ("year"), its other whole months ("month") and the days left at either end
-    ("day"), in order. The counts answer the years and months, the facts the days."""
+    ("year"), its other whole quarters ("quarter") and months ("month"), and the days
+    left at either end ("day"), in order. The counts answer the years, quarters and
+    months, the facts the days."""
     parts: list[tuple[str, date, date]] = []
     cursor = first
     while cursor <= last:
-        if cursor.month == 1 and cursor.day == 1 and date(cursor.year, 12, 31) <= last:
-            grain, following = "year", date(cursor.year + 1, 1, 1)
-        elif cursor.day == 1 and month_of(cursor).end <= last:
-            grain, following = "month", month_of(cursor).end + timedelta(days=1)
-        else:
-            grain = "day"
-            following = min(month_of(cursor).end, last) + timedelta(days=1)
+        grain, following = "day", min(month_of(cursor).end, last) + timedelta(days=1)
+        if cursor.day == 1:
+            for kind, of in (("year", year_of), ("quarter", quarter_of), ("month", month_of)):
+                whole = of(cursor)
+                if whole.start == cursor and whole.end <= last:
+                    grain, following = kind, whole.end + timedelta(days=1)
+                    break
         if parts and parts[-1][0] == grain and parts[-1][2] == cursor:
             parts[-1] = (grain, parts[-1][1], following)
         else:

@@ -327,8 +327,9 @@ TOTAL = -1  # the target of a tally of every target together
 def _tally(questions: dict, targets) -> Counter:
     """{(question, measure, key, team id, physician id): n} in one statement.
     `questions` maps a name to (measures, periods.pieces(…), by target): the facts of
-    those measures that fall in those pieces — whole years and months from the counts,
-    the days from the facts — by target, or all together (team and physician TOTAL).
+    those measures that fall in those pieces — whole years, quarters and months from
+    the counts, the days from the facts — by target, or all together (team and
+    physician TOTAL).
     `targets(table)` says which targets count. The question "trend" asks for months
     only, and its keys are the months' first days."""
     selects = []
