@@ -9,8 +9,9 @@ so that the page maps it to teams when it asks (a team's physician may change).
 
 A **count** is how many facts of one measure, key and target fall in one month, one
 quarter or one year. A period is read as its whole years, quarters and months from the
-counts and its days at either end from the facts: a three-year range reads the counts of three years, not the
-things of every case. `ledger.py` keeps both in the transaction that changes a case."""
+counts and its days at either end from the facts: a three-year range reads the counts
+of three years, not the things of every case. `ledger.py` keeps both in the
+transaction that changes a case."""
 from __future__ import annotations
 
 from datetime import date

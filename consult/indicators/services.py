@@ -351,7 +351,8 @@ def _tally(questions: dict, targets) -> Counter:
                            .where(or_(*when), table.measure.in_(measures_), targets(table))
                            .group_by(*grouped))
     tallied: Counter = Counter()
-    for name, measure, key, team, physician, n in db.session.execute(union_all(*selects)):
+    rows = db.session.execute(union_all(*selects)).all()  # all at once: thousands of rows
+    for name, measure, key, team, physician, n in rows:
         tallied[(name, measure, key, team, physician)] += int(n)
     return tallied
 
