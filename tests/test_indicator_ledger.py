@@ -308,3 +308,62 @@ def test_init_db_fills_the_counts_of_a_database_that_had_none(app, runner):
     assert "computed from the cases" in result.output
     assert not ledger.missing()
     assert_same(world.teams, year_of(today() - timedelta(days=100)))
+
+
+def test_people_changing_cases_at_the_same_moment_keep_the_counts_true(app):
+    """Six transactions at once, each in its own thread, session and connection: four
+    decide cases of one team (the same count rows), two of them the same case, one
+    moves the meeting those cases are on, one rebuilds everything. Whoever commits
+    first, the kept facts and counts end as a rebuild makes them."""
+    import threading
+
+    world = World()
+    spec = {"target": 0, "organisation": 0, "submitted": 24 * 390, "state": "submitted",
+            "mode": "team_meeting", "events": [], "agenda": (2, "on_agenda"),
+            "booking": None, "record": None, "follow_up": None}
+    for _ in range(3):
+        world.add(spec)
+    db.session.commit()
+    case_ids = list(db.session.scalars(select(CR.id).order_by(CR.id)))
+    meeting_id = world.meetings[2].id
+    start, errors = threading.Barrier(6), []
+
+    def decide(case_id, hours):
+        request = db.session.get(CR, case_id)
+        request.state = "accepted"
+        db.session.add(RequestEvent(request_id=case_id, act="accept", from_state="submitted",
+                                    to_state="accepted", at=moment(24 * 390 + hours)))
+
+    def move():
+        from consult.meetings.models import Meeting
+
+        meeting = db.session.get(Meeting, meeting_id)
+        meeting.starts_at += timedelta(days=9)
+        meeting.ends_at += timedelta(days=9)
+
+    acts = [lambda: decide(case_ids[0], 30), lambda: decide(case_ids[0], 70),
+            lambda: decide(case_ids[1], 50), lambda: decide(case_ids[2], 400), move,
+            ledger.rebuild]
+
+    def run(act):
+        with app.app_context():
+            try:
+                start.wait(10)
+                act()
+                db.session.commit()
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(act,)) for act in acts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    db.session.expire_all()
+    assert kept_rows() == rebuilt_rows()
+    assert_same(world.teams, year_of(today() - timedelta(days=380)))
+    assert_same(world.teams, Period("range", today() - timedelta(days=400), today()))

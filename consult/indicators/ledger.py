@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import delete, event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from consult.consultations.models import ConsultationRequest as CR
@@ -169,7 +169,7 @@ def _apply_counts(change: Counter) -> None:
     table = IndicatorCount.__table__
     rows = [dict(grain=g, measure=m, start=s, key=k, team_id=t, physician_id=p, n=n)
             for (g, m, s, k, t, p), n in sorted(change.items())]  # one lock order
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgresql():
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
@@ -178,6 +178,10 @@ def _apply_counts(change: Counter) -> None:
         index_elements=["grain", "measure", "start", "key", "team_id", "physician_id"],
         set_={"n": table.c.n + statement.excluded.n})
     db.session.execute(statement, rows)
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _stored(ids) -> list[tuple]:
@@ -202,7 +206,10 @@ def refresh(ids) -> None:
     if len(ids) > REBUILD_ABOVE:
         rebuild()
         return
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgresql():
+        # Waits for a rebuild (which holds the facts EXCLUSIVE), not for other
+        # refreshes; then the cases themselves, in one order.
+        db.session.execute(text("LOCK TABLE indicator_fact IN ROW EXCLUSIVE MODE"))
         db.session.execute(select(CR.id).where(CR.id.in_(ids)).order_by(CR.id)
                            .with_for_update())
     old, new = _stored(ids), compute_facts(ids)
@@ -214,7 +221,11 @@ def refresh(ids) -> None:
 
 
 def rebuild() -> int:
-    """Every fact and count computed again from the tables; the number of facts."""
+    """Every fact and count computed again from the tables; the number of facts. On
+    PostgreSQL no other transaction changes them meanwhile: one that has changed a case
+    applies its difference after the rebuild commits, to what the rebuild kept."""
+    if _postgresql():
+        db.session.execute(text("LOCK TABLE indicator_fact, indicator_count IN EXCLUSIVE MODE"))
     db.session.execute(delete(IndicatorCount))
     db.session.execute(delete(IndicatorFact))
     facts = compute_facts(None)
