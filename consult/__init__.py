@@ -89,6 +89,11 @@ def _configure(app: Flask, overrides: dict) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        # The cookie is sent only when the session changes: otherwise a response to a
+        # request made at the same moment (an autosave while the form is being saved)
+        # could put back the cookie as it was before, and with it lose a flash message.
+        # The lifetime is absolute anyway; the idle timeout is the server's.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # The plain names of static files are revalidated on each use (Flask's default):
         # the pages link the hashed names, cached for a year (consult/assets.py).
         SEND_FILE_MAX_AGE_DEFAULT=None,
