@@ -54,19 +54,10 @@ def _in(column, ids):
     return column.in_(ids) if ids is not None else True
 
 
-def compute_facts(ids) -> list[tuple]:
-    """(request id, measure, key, day, team id, physician id, kind) of each thing the
-    indicators count, of the cases `ids` (every case when None)."""
-    cases = {row[0]: row[1:] for row in db.session.execute(
-        select(CR.id, func.coalesce(CR.target_team_id, 0),
-               func.coalesce(CR.target_physician_id, 0), Organisation.kind)
-        .join(Organisation, Organisation.id == CR.organisation_id)
-        .where(_in(CR.id, ids)))}
-    facts: list[tuple] = []
-
-    def add(request_id, measure, key, day):
-        facts.append((request_id, measure, key, day, *cases[request_id]))
-
+def case_times() -> tuple:
+    """Correlated to the request: its first decision, a return for completion (its id,
+    if any), its meeting (of its latest agenda item still on the agenda or finalised)
+    and its active booking's time."""
     first_decision = (select(func.min(RequestEvent.at))
                       .where(RequestEvent.request_id == CR.id,
                              RequestEvent.act.in_(DECISION_ACTS)).scalar_subquery())
@@ -83,9 +74,24 @@ def compute_facts(ids) -> list[tuple]:
                .join(Booking, Booking.slot_id == Slot.id)
                .where(Booking.request_id == CR.id, Booking.state == "active")
                .scalar_subquery())
+    return first_decision, returned, meeting_at, slot_at
+
+
+def compute_facts(ids) -> list[tuple]:
+    """(request id, measure, key, day, team id, physician id, kind) of each thing the
+    indicators count, of the cases `ids` (every case when None)."""
+    cases = {row[0]: row[1:] for row in db.session.execute(
+        select(CR.id, func.coalesce(CR.target_team_id, 0),
+               func.coalesce(CR.target_physician_id, 0), Organisation.kind)
+        .join(Organisation, Organisation.id == CR.organisation_id)
+        .where(_in(CR.id, ids)))}
+    facts: list[tuple] = []
+
+    def add(request_id, measure, key, day):
+        facts.append((request_id, measure, key, day, *cases[request_id]))
+
     cohort = db.session.execute(
-        select(CR.id, CR.state, Organisation.kind, CR.first_submitted_at, first_decision,
-               returned, meeting_at, slot_at)
+        select(CR.id, CR.state, Organisation.kind, CR.first_submitted_at, *case_times())
         .join(Organisation, Organisation.id == CR.organisation_id)
         .where(_in(CR.id, ids), CR.first_submitted_at.is_not(None)))
     for request_id, state, kind, submitted, decided, was_returned, met, slot in cohort:

@@ -39,14 +39,12 @@ from consult.consultations.states import MODES
 from consult.extensions import db
 from consult.followups.models import PLAN_CHANGES, FollowUp
 from consult.indicators import ledger, measures
-from consult.indicators.ledger import DECISION_ACTS, DISCUSSION_ACTS, NO_SERVICE
+from consult.indicators.ledger import DISCUSSION_ACTS, NO_SERVICE
 from consult.indicators.models import IndicatorCount, IndicatorFact
 from consult.indicators.periods import (Period, helsinki_date, months_until, pieces,
                                         utc_midnight)
-from consult.meetings.models import AgendaItem, Meeting
 from consult.organisations.models import ORGANISATION_KINDS, Organisation, Team, TeamMembership
 from consult.protocols.models import PATHS, ActionItem, Protocol, Recommendation
-from consult.scheduling.models import Booking, Slot
 from consult.timeutil import today
 
 ALL = "all"  # the key of all the user's teams together
@@ -119,28 +117,9 @@ def _scoped(teams: list[Team], kind: str | None):
     return where
 
 
-def _first_event(acts):
-    return (select(func.min(RequestEvent.at))
-            .where(RequestEvent.request_id == CR.id, RequestEvent.act.in_(acts))
-            .scalar_subquery())
-
-
 def _cohort(scoped, start, end) -> list:
-    returned = (select(RequestEvent.id)
-                .where(RequestEvent.request_id == CR.id,
-                       RequestEvent.act == "return_for_completion")
-                .limit(1).scalar_subquery())
-    meeting_at = (select(func.max(Meeting.starts_at))
-                  .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-                  .where(AgendaItem.request_id == CR.id,
-                         AgendaItem.state.in_(("on_agenda", "finalised")))
-                  .scalar_subquery())
-    slot_at = (select(func.max(Slot.starts_at))
-               .join(Booking, Booking.slot_id == Slot.id)
-               .where(Booking.request_id == CR.id, Booking.state == "active")
-               .scalar_subquery())
-    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.state, Organisation.kind, CR.first_submitted_at,
-                          _first_event(DECISION_ACTS), returned, meeting_at, slot_at)
+    query = scoped(select(CR.target_team_id, CR.target_physician_id, CR.id, CR.state,
+                          Organisation.kind, CR.first_submitted_at, *ledger.case_times())
                    .select_from(CR))
     return db.session.execute(query.where(CR.first_submitted_at >= start,
                                           CR.first_submitted_at < end)).all()
